@@ -1,0 +1,1 @@
+"""Identities: users, their memberships, sessions, tokens and login throttling."""

@@ -1,0 +1,1 @@
+"""The registry: jurisdictions, government bodies and the tenants (enterprises, public sites)."""

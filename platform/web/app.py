@@ -1,0 +1,72 @@
+"""The web application factory: routes, auth, templates, static files, OpenAPI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anwang.platform.errors import DomainError
+from anwang.platform.identity.controllers import IdentityController
+from anwang.platform.registry.controllers import EnterpriseController, JurisdictionController
+from anwang.platform.settings import get_settings, secret_key
+from anwang.platform.web import errors
+from anwang.platform.web.auth import PUBLIC_PATHS, PrincipalMiddleware
+from anwang.platform.web.deps import provide_auth_db, provide_db
+from anwang.platform.web.login import login_page, login_submit, logout
+from anwang.platform.web.shells import shell_routes
+from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+HERE = Path(__file__).parent
+
+
+@get("/healthz", exclude_from_auth=True, sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app() -> Litestar:
+    return Litestar(
+        route_handlers=[
+            healthz,
+            login_page,
+            login_submit,
+            logout,
+            *shell_routes,
+            IdentityController,
+            JurisdictionController,
+            EnterpriseController,
+            create_static_files_router(
+                path="/static", directories=[HERE / "static"], include_in_schema=False
+            ),
+        ],
+        dependencies={"db": Provide(provide_db), "auth_db": Provide(provide_auth_db)},
+        middleware=[DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS)],
+        csrf_config=CSRFConfig(
+            secret=secret_key(),
+            cookie_name="anwang_csrf",
+            header_name="x-csrftoken",
+            cookie_secure=get_settings().secure_cookies,
+            exclude=["^/api/"],
+        ),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="安网 Anwang API",
+            version="1",
+            path="/schema",
+            # JSON and YAML only: the HTML renderers load their scripts from CDNs.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        ),
+        exception_handlers={
+            DomainError: errors.domain_error,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
+        },
+    )

@@ -1,0 +1,100 @@
+"""Test database: a fresh database on a real PostgreSQL server, built by the migrations
+and seeded with the `small` demo city once per run.
+
+Server: ANWANG_TEST_ADMIN_URL (a superuser URL), else 127.0.0.1:5432, else the
+embedded server (so a machine without PostgreSQL still runs the suite).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from anwang.platform.db import apply_principal, to_sqlalchemy_url
+from anwang.platform.principal import Principal
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, make_url
+
+TEST_DB = f"anwang_test_{os.getpid()}"
+
+
+def _admin_url() -> str:
+    url = os.environ.get("ANWANG_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+        return url
+    except psycopg.OperationalError:
+        from anwang.platform.embedded import ensure_embedded
+
+        return (
+            make_url(ensure_embedded(Path(tempfile.gettempdir()) / "anwang-test"))
+            .set(database="postgres")
+            .render_as_string(hide_password=False)
+        )
+
+
+@pytest.fixture(scope="session")
+def owner_url() -> Iterator[str]:
+    """Owner URL of a freshly migrated and seeded database for this test run."""
+    admin = _admin_url()
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"drop database if exists {TEST_DB} with (force)")
+        c.execute(f"create database {TEST_DB}")
+    url = make_url(admin).set(database=TEST_DB).render_as_string(hide_password=False)
+    os.environ["ANWANG_DATABASE_URL"] = url
+    os.environ.pop("ANWANG_APP_DATABASE_URL", None)
+    from anwang.platform import db
+    from anwang.platform.settings import get_settings
+
+    get_settings.cache_clear()
+    for cached in (db.app_async_engine, db.app_engine, db.owner_engine):
+        cached.cache_clear()
+
+    from anwang.platform.migrate import upgrade
+    from anwang.platform.seed import seed_city
+
+    upgrade(url)
+    seed_city(url, scale="small", seed=1)
+    yield url
+    for cached in (db.app_async_engine, db.app_engine, db.owner_engine):
+        cached.cache_clear()
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"drop database if exists {TEST_DB} with (force)")
+
+
+@pytest.fixture(scope="session")
+def app_url(owner_url: str) -> str:
+    from anwang.platform.db import app_url as resolve
+
+    return resolve()
+
+
+@pytest.fixture
+def owner_db(owner_url: str) -> Iterator[Connection]:
+    """An owner connection inside a transaction that is rolled back."""
+    engine = create_engine(to_sqlalchemy_url(owner_url))
+    with engine.connect() as conn:
+        tx = conn.begin()
+        yield conn
+        tx.rollback()
+    engine.dispose()
+
+
+@pytest.fixture
+def app_db(app_url: str) -> Iterator[Connection]:
+    """An application-role connection inside a transaction that is rolled back.
+    Call `as_principal(app_db, principal)` to act as someone."""
+    engine = create_engine(to_sqlalchemy_url(app_url))
+    with engine.connect() as conn:
+        tx = conn.begin()
+        yield conn
+        tx.rollback()
+    engine.dispose()
+
+
+def as_principal(conn: Connection, principal: Principal) -> None:
+    apply_principal(conn, principal)
