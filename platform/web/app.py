@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anwang.platform.db import app_async_engine
 from anwang.platform.errors import DomainError
 from anwang.platform.identity.controllers import IdentityController
 from anwang.platform.registry.controllers import EnterpriseController, JurisdictionController
@@ -32,8 +33,15 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+async def _dispose_engine() -> None:
+    # The async pool belongs to this event loop; a later loop (tests, reload) gets a new one.
+    await app_async_engine().dispose()
+    app_async_engine.cache_clear()
+
+
 def create_app() -> Litestar:
     return Litestar(
+        on_shutdown=[_dispose_engine],
         route_handlers=[
             healthz,
             login_page,

@@ -63,12 +63,14 @@ async def login_submit(
         secure=get_settings().secure_cookies,
         path="/",
     )
-    return Redirect(_safe_next(data.next) or home_path(principal), cookies=[cookie])
+    return Redirect(
+        _safe_next(data.next) or home_path(principal), cookies=[cookie], status_code=303
+    )
 
 
 @post("/logout", status_code=303)
 async def logout(request: Request, auth_db: AsyncSession) -> Redirect:
     await service.end_web_session(auth_db, request.auth)
-    response = Redirect("/login")
+    response = Redirect("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

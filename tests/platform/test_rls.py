@@ -183,8 +183,7 @@ def test_district_and_city_see_their_subtrees(
         text("select count(*) from enterprise where jurisdiction_path <@ cast(:p as ltree)"),
         {"p": city.district},
     ).scalar_one()
-    app_db.execute(text("commit"))
-    app_db.begin()
+    # Settings are transaction-local but may be replaced inside the transaction.
     as_principal(app_db, gov(city.district))
     assert len(visible_enterprises(app_db)) == under_district
 
