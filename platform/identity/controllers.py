@@ -7,9 +7,10 @@ from datetime import datetime
 from anwang.platform.errors import DomainError
 from anwang.platform.identity import service
 from anwang.platform.principal import Principal
+from anwang.platform.web.deps import Db
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from pydantic import BaseModel
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 class TokenRequest(BaseModel):
@@ -42,7 +43,7 @@ class IdentityController(Controller):
 
     @post("/auth/token", exclude_from_auth=True)
     async def issue_token(
-        self, request: Request, auth_db: AsyncSession, data: TokenRequest
+        self, request: Request, auth_db: Db, data: JSONBody[TokenRequest]
     ) -> TokenResponse:
         """Exchange a username and password for a bearer token (30 days)."""
         ip = request.client.host if request.client else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from anwang.platform.audit import history
 from anwang.platform.principal import Principal
 from anwang.platform.registry import repository, service
@@ -13,9 +15,9 @@ from anwang.platform.registry.schemas import (
     JurisdictionRead,
 )
 from anwang.platform.web.auth import require
+from anwang.platform.web.deps import Db
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
-from sqlmodel.ext.asyncio.session import AsyncSession
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 EDITORS = ("boss", "safety_manager", "admin", "officer")
 
@@ -26,7 +28,7 @@ class JurisdictionController(Controller):
 
     @get("/")
     async def children(
-        self, db: AsyncSession, parent_id: int | None = None
+        self, db: Db, parent_id: FromQuery[int | None] = None
     ) -> list[JurisdictionRead]:
         """Jurisdictions under `parent_id` (the top level when omitted)."""
         rows = await repository.child_jurisdictions(db, parent_id)
@@ -40,12 +42,14 @@ class EnterpriseController(Controller):
     @get("/")
     async def list_enterprises(
         self,
-        db: AsyncSession,
-        q: str = "",
-        under: str | None = Parameter(default=None, description="ltree path of a jurisdiction"),
-        kind: str | None = None,
-        limit: int = Parameter(default=50, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
+        db: Db,
+        q: FromQuery[str] = "",
+        under: Annotated[
+            str | None, QueryParameter(description="ltree path of a jurisdiction")
+        ] = None,
+        kind: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> EnterprisePage:
         """Enterprises and public sites the caller may see."""
         total, rows = await repository.list_enterprises(
@@ -54,12 +58,12 @@ class EnterpriseController(Controller):
         return EnterprisePage(total=total, items=[EnterpriseRead.model_validate(r) for r in rows])
 
     @get("/{enterprise_id:int}")
-    async def get_enterprise(self, db: AsyncSession, enterprise_id: int) -> EnterpriseRead:
+    async def get_enterprise(self, db: Db, enterprise_id: FromPath[int]) -> EnterpriseRead:
         return EnterpriseRead.model_validate(await service.get_enterprise(db, enterprise_id))
 
     @post("/", guards=[require("gov", roles=("officer",))])
     async def register(
-        self, request: Request[Principal, str, object], db: AsyncSession, data: EnterpriseCreate
+        self, request: Request[Principal, str, object], db: Db, data: JSONBody[EnterpriseCreate]
     ) -> EnterpriseRead:
         """Register an enterprise in the officer's jurisdiction."""
         enterprise = await service.register_enterprise(db, request.user, data)
@@ -67,13 +71,13 @@ class EnterpriseController(Controller):
 
     @patch("/{enterprise_id:int}", guards=[require("enterprise", "gov", roles=EDITORS)])
     async def update(
-        self, db: AsyncSession, enterprise_id: int, data: EnterpriseUpdate
+        self, db: Db, enterprise_id: FromPath[int], data: JSONBody[EnterpriseUpdate]
     ) -> EnterpriseRead:
         enterprise = await service.update_enterprise(db, enterprise_id, data)
         return EnterpriseRead.model_validate(enterprise)
 
     @get("/{enterprise_id:int}/history")
-    async def change_history(self, db: AsyncSession, enterprise_id: int) -> list[dict[str, object]]:
+    async def change_history(self, db: Db, enterprise_id: FromPath[int]) -> list[dict[str, object]]:
         """The audit trail of one enterprise record."""
         await service.get_enterprise(db, enterprise_id)
         return [

@@ -9,12 +9,12 @@ from anwang.platform.errors import DomainError
 from anwang.platform.identity import service
 from anwang.platform.settings import get_settings
 from anwang.platform.web.auth import SESSION_COOKIE, home_path
+from anwang.platform.web.deps import Db
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 @dataclass
@@ -30,14 +30,14 @@ def _safe_next(target: str) -> str:
 
 
 @get("/login", exclude_from_auth=True, sync_to_thread=False)
-def login_page(next: str = "") -> Template:
+def login_page(next: FromQuery[str] = "") -> Template:
     return Template("login.html", context={"next": _safe_next(next), "error": None, "username": ""})
 
 
 @post("/login", exclude_from_auth=True, dependencies={}, status_code=303)
 async def login_submit(
     request: Request,
-    auth_db: AsyncSession,
+    auth_db: Db,
     data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect | Template:
     ip = request.client.host if request.client else ""
@@ -69,7 +69,7 @@ async def login_submit(
 
 
 @post("/logout", status_code=303)
-async def logout(request: Request, auth_db: AsyncSession) -> Redirect:
+async def logout(request: Request, auth_db: Db) -> Redirect:
     await service.end_web_session(auth_db, request.auth)
     response = Redirect("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
