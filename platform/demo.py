@@ -101,10 +101,11 @@ def run_demo(scale: str, port: int) -> int:
     # Children get the resolved URL, so they never manage the embedded server themselves.
     env = {**os.environ, "ANWANG_DATABASE_URL": url, "ANWANG_PORT": str(port)}
     exe = [sys.executable, "-m", "anwang.platform.cli"]
+    # Own sessions: Ctrl-C reaches only this process, which then sends each child one
+    # SIGTERM (a second signal would make Dramatiq's worker stop without finishing jobs).
     children = [
-        subprocess.Popen([*exe, "serve", "--port", str(port)], env=env),
-        subprocess.Popen([*exe, "worker"], env=env),
-        subprocess.Popen([*exe, "scheduler"], env=env),
+        subprocess.Popen(cmd, env=env, start_new_session=True)
+        for cmd in ([*exe, "serve", "--port", str(port)], [*exe, "worker"], [*exe, "scheduler"])
     ]
     base = f"http://{settings.host}:{port}"
     code = 0
