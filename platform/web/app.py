@@ -12,6 +12,7 @@ from anwang.platform.settings import get_settings, secret_key
 from anwang.platform.web import errors
 from anwang.platform.web.auth import PUBLIC_PATHS, PrincipalMiddleware
 from anwang.platform.web.deps import provide_auth_db, provide_db
+from anwang.platform.web.labels import Labels
 from anwang.platform.web.login import login_page, login_submit, logout
 from anwang.platform.web.shells import shell_routes
 from litestar import Litestar, get
@@ -31,6 +32,11 @@ HERE = Path(__file__).parent
 @get("/healthz", exclude_from_auth=True, sync_to_thread=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+def _globals(engine: JinjaTemplateEngine) -> None:
+    # Every page, error pages included, can render labels in Chinese.
+    engine.engine.globals["L"] = Labels
 
 
 async def _dispose_engine() -> None:
@@ -64,7 +70,9 @@ def create_app() -> Litestar:
             cookie_secure=get_settings().secure_cookies,
             exclude=["^/api/"],
         ),
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_globals
+        ),
         openapi_config=OpenAPIConfig(
             title="安网 Anwang API",
             version="1",

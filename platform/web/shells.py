@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from anwang.platform.errors import NotFound
@@ -14,23 +14,33 @@ from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import home_path, require
 from anwang.platform.web.labels import Labels
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-PageNumber = Parameter(default=1, ge=1, le=100_000)
-Query = Parameter(default="", max_length=100)
+# Handler parameter types: the page number of a list, a search text, the request's session.
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
+Text = Annotated[str, QueryParameter(max_length=100)]
+Db = NamedDependency[AsyncSession]
+Req = Request[Principal, Any, Any]
 LTREE_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 CHINA = ZoneInfo("Asia/Shanghai")
 WALL_MAX_BARS = 16
 
+# Who may open which shell.
+ENTERPRISE = require("enterprise")
+GRID_INSPECTOR = require("gov", roles=("grid_inspector",))
+OFFICER = require("gov", roles=("officer",))
+ENFORCEMENT_OFFICER = require("gov", roles=("enforcement_officer",))
+SECTOR = require("sector")
+COMMAND_CENTRE = require("gov", roles=("command_centre",))
+
 Nav = list[tuple[str, str]]
 
 
-def _render(
-    template: str, request: Request[Principal, Any, Any], nav: Nav | None = None, **context: Any
-) -> Template:
+def _render(template: str, request: Req, nav: Nav | None = None, **context: Any) -> Template:
     """A page template with what the layout needs: the principal, the labels, the nav."""
     return Template(
         template,
@@ -38,8 +48,9 @@ def _render(
     )
 
 
-@get("/", sync_to_thread=False)
-def home(request: Request[Principal, Any, Any]) -> Redirect:
+@get("/", sync_to_thread=False, include_in_schema=False)
+def home(request: Req) -> Redirect:
+    """Each user's home is the shell of their kind."""
     return Redirect(home_path(request.user))
 
 
@@ -53,8 +64,8 @@ ENTERPRISE_NAV: Nav = [
 ]
 
 
-@get("/enterprise", guards=[require("enterprise")])
-async def enterprise_home(request: Request[Principal, Any, Any], db: AsyncSession) -> Template:
+@get("/enterprise", guards=[ENTERPRISE], include_in_schema=False)
+async def enterprise_home(request: Req, db: Db) -> Template:
     """The tenant's profile, its people, and where its dual prevention work stands."""
     assert request.user.tenant_id is not None  # the guard admits tenant principals only
     enterprise = await queries.own_enterprise(db, request.user.tenant_id)
@@ -76,10 +87,8 @@ async def enterprise_home(request: Request[Principal, Any, Any], db: AsyncSessio
 # --- grid inspector -----------------------------------------------------------------------
 
 
-@get("/inspector", guards=[require("gov", roles=("grid_inspector",))])
-async def inspector_home(
-    request: Request[Principal, Any, Any], db: AsyncSession, page: int = PageNumber
-) -> Template:
+@get("/inspector", guards=[GRID_INSPECTOR], include_in_schema=False)
+async def inspector_home(request: Req, db: Db, page: PageNumber = 1) -> Template:
     """The enterprises of the inspector's grid, to patrol."""
     return _render(
         "inspector.html",
@@ -110,13 +119,13 @@ def _narrowed(place: RowMapping, p: Principal) -> str | None:
     return None if place["path"] == p.scope else str(place["path"])
 
 
-@get("/bureau", guards=[require("gov", roles=("officer",))])
+@get("/bureau", guards=[OFFICER], include_in_schema=False)
 async def bureau_home(
-    request: Request[Principal, Any, Any],
-    db: AsyncSession,
-    under: str = Query,
-    q: str = Query,
-    page: int = PageNumber,
+    request: Req,
+    db: Db,
+    under: Text = "",
+    q: Text = "",
+    page: PageNumber = 1,
 ) -> Template:
     """The jurisdiction's roll-up, drillable to the places below it, and a search."""
     p = request.user
@@ -138,13 +147,13 @@ async def bureau_home(
     )
 
 
-@get("/bureau/enterprises", guards=[require("gov", roles=("officer",))])
+@get("/bureau/enterprises", guards=[OFFICER], include_in_schema=False)
 async def bureau_enterprises(
-    request: Request[Principal, Any, Any],
-    db: AsyncSession,
-    under: str = Query,
-    q: str = Query,
-    page: int = PageNumber,
+    request: Req,
+    db: Db,
+    under: Text = "",
+    q: Text = "",
+    page: PageNumber = 1,
 ) -> Template:
     """The enterprise table of the bureau page (htmx live search and paging)."""
     place = await _place(db, request.user, under)
@@ -168,11 +177,11 @@ async def _parties(db: AsyncSession, text: str) -> queries.Page | None:
     return await queries.enterprise_page(db, q=text, kind=None, size=10)
 
 
-@get("/enforcement", guards=[require("gov", roles=("enforcement_officer",))])
+@get("/enforcement", guards=[ENFORCEMENT_OFFICER], include_in_schema=False)
 async def enforcement_home(
-    request: Request[Principal, Any, Any],
-    db: AsyncSession,
-    q: str = Query,
+    request: Req,
+    db: Db,
+    q: Text = "",
 ) -> Template:
     """Finding the party 当事人 of a case, with the facts a case file needs."""
     return _render(
@@ -185,11 +194,11 @@ async def enforcement_home(
     )
 
 
-@get("/enforcement/parties", guards=[require("gov", roles=("enforcement_officer",))])
+@get("/enforcement/parties", guards=[ENFORCEMENT_OFFICER], include_in_schema=False)
 async def enforcement_parties(
-    request: Request[Principal, Any, Any],
-    db: AsyncSession,
-    q: str = Query,
+    request: Req,
+    db: Db,
+    q: Text = "",
 ) -> Template:
     """Party search results (htmx partial)."""
     return _render("_parties.html", request, q=q, found=await _parties(db, q))
@@ -198,12 +207,12 @@ async def enforcement_parties(
 # --- sector department ----------------------------------------------------------------------
 
 
-@get("/sector", guards=[require("sector")])
+@get("/sector", guards=[SECTOR], include_in_schema=False)
 async def sector_home(
-    request: Request[Principal, Any, Any],
-    db: AsyncSession,
-    type_: str = Parameter(query="type", default="", max_length=40),
-    page: int = PageNumber,
+    request: Req,
+    db: Db,
+    type_: Annotated[str, QueryParameter(name="type", max_length=40)] = "",
+    page: PageNumber = 1,
 ) -> Template:
     """The sector's fixed sites in its jurisdiction, by type."""
     by_type = await queries.site_type_counts(db)
@@ -247,14 +256,14 @@ async def _command_context(db: AsyncSession, p: Principal) -> dict[str, Any]:
     }
 
 
-@get("/command", guards=[require("gov", roles=("command_centre",))])
-async def command_home(request: Request[Principal, Any, Any], db: AsyncSession) -> Template:
+@get("/command", guards=[COMMAND_CENTRE], include_in_schema=False)
+async def command_home(request: Req, db: Db) -> Template:
     """The wall screen of the command centre 指挥中心大屏."""
     return _render("command.html", request, **await _command_context(db, request.user))
 
 
-@get("/command/panel", guards=[require("gov", roles=("command_centre",))])
-async def command_panel(request: Request[Principal, Any, Any], db: AsyncSession) -> Template:
+@get("/command/panel", guards=[COMMAND_CENTRE], include_in_schema=False)
+async def command_panel(request: Req, db: Db) -> Template:
     """The wall screen's numbers, re-fetched every minute by htmx."""
     return _render("_command_panel.html", request, **await _command_context(db, request.user))
 
