@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.types import Ltree
+
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
@@ -24,6 +26,9 @@ class AuditEvent(SQLModel, table=True):
     row_key: str
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    # The tenant's scope when the event happened (null for non-tenant rows).
+    jurisdiction_path: str | None = Field(default=None, sa_type=Ltree)
+    sector: str | None = None
 
 
 async def history(session: AsyncSession, table: str, row_key: str) -> list[AuditEvent]:

@@ -6,10 +6,11 @@ import enum
 import getpass
 
 import typer
-from anwang.platform import db as database
-from anwang.platform.settings import get_settings
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from anwang.platform import db as database
+from anwang.platform.settings import get_settings
 
 app = typer.Typer(help="安网 Anwang：安全生产双重预防与大安全一网治理", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)

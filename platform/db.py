@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from anwang.platform.principal import Principal
-from anwang.platform.settings import get_settings
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from anwang.platform.principal import Principal
+from anwang.platform.settings import get_settings
 
 _SET_PRINCIPAL = (
     "select set_config('role', %(role)s, true),"

@@ -14,11 +14,12 @@ import sys
 import time
 import urllib.request
 
-from anwang.platform import db as database
-from anwang.platform.settings import get_settings
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
+
+from anwang.platform import db as database
+from anwang.platform.settings import get_settings
 
 console = Console()
 

@@ -22,13 +22,14 @@ from collections.abc import Callable
 from typing import Any
 
 import dramatiq
-from anwang.platform.principal import Principal
-from anwang.platform.settings import get_settings
 from dramatiq import Broker, Message
 from periodiq import PeriodiqMiddleware
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+
+from anwang.platform.principal import Principal
+from anwang.platform.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,10 @@ def _build_broker(url: str) -> Broker:
 def _postgres_broker(url: str) -> Broker:
     """The embedded default: a queue table inside the database in use, created if missing."""
     import psycopg
-    from anwang.platform.db import owner_url, to_libpq_url
     from dramatiq_postgres import PostgresBroker
     from dramatiq_postgres.schema import init
+
+    from anwang.platform.db import owner_url, to_libpq_url
 
     url = to_libpq_url(url or owner_url())
     # `init` serializes concurrent starters on an advisory lock and creates only what is missing.

@@ -16,11 +16,12 @@ USER_ID = "(select nullif(current_setting('anwang.user_id', true), '')::bigint)"
 SCOPE = "(select nullif(current_setting('anwang.scope', true), '')::ltree)"
 SECTOR = "(select nullif(current_setting('anwang.sector', true), ''))"
 
-# Tenants (enterprises and public sites) visible to a government or sector principal.
-GOV_TENANTS = f"select e.id from enterprise e where e.jurisdiction_path <@ {SCOPE}"
-SECTOR_TENANTS = (
-    f"select e.id from enterprise e where e.sector = {SECTOR} and e.jurisdiction_path <@ {SCOPE}"
-)
+# Every tenant row carries its tenant's jurisdiction path and sector (copied by a trigger), so
+# government and sector policies test the row itself. A `tenant_id in (select … from enterprise)`
+# policy was measured 1.3x to 2.7x slower: PostgreSQL keeps subqueries of security quals as
+# filters and never turns them into joins, so the primary key and parallel plans are lost.
+IN_SCOPE = f"jurisdiction_path <@ {SCOPE}"
+IN_SECTOR = f"sector = {SECTOR} and jurisdiction_path <@ {SCOPE}"
 
 
 def enable(table: str) -> list[str]:
@@ -33,24 +34,33 @@ def enable(table: str) -> list[str]:
 def tenant_table(
     table: str,
     *,
-    tenant_col: str = "tenant_id",
     enterprise: str = "all",
     gov: str = "select",
     sector: str = "select",
+    derive_scope: bool = True,
 ) -> list[str]:
-    """Grants and policies for a table whose rows belong to one tenant.
+    """Scope columns, grants and policies for a table whose rows belong to one tenant
+    (a `tenant_id` column, part of the primary key).
 
+    Adds `jurisdiction_path` and `sector`, filled from the tenant by a trigger unless
+    `derive_scope` is False (the table then fills them itself, like the audit log).
     `enterprise`, `gov` and `sector` name the commands each principal kind may run
     ('all', 'select', or '' for none); grants follow the same words.
     """
-    stmts = enable(table)
-    own = f"{tenant_col} = {TENANT_ID}"
-    in_scope = f"{tenant_col} in ({GOV_TENANTS})"
-    in_sector = f"{tenant_col} in ({SECTOR_TENANTS})"
+    stmts = []
+    if derive_scope:
+        stmts += [
+            f"alter table {table} add column jurisdiction_path ltree not null,"
+            " add column sector text not null",
+            f"create trigger {table}_scope before insert or update of tenant_id on {table}"
+            " for each row execute function tenant_scope_fill()",
+        ]
+    stmts.append(f"create index {table}_scope on {table} using gist (jurisdiction_path)")
+    stmts += enable(table)
     for role, cmd, cond in (
-        ("anwang_enterprise", enterprise, own),
-        ("anwang_gov", gov, in_scope),
-        ("anwang_sector", sector, in_sector),
+        ("anwang_enterprise", enterprise, f"tenant_id = {TENANT_ID}"),
+        ("anwang_gov", gov, IN_SCOPE),
+        ("anwang_sector", sector, IN_SECTOR),
     ):
         if not cmd:
             continue

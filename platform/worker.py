@@ -9,10 +9,11 @@ import time
 
 import dramatiq
 import psycopg
-from anwang.platform.jobs import close_broker, setup_broker
 from dramatiq.cli import LOGFORMAT, make_argument_parser
 from dramatiq.cli import main as dramatiq_main
 from periodiq import Scheduler, print_periodic_actors
+
+from anwang.platform.jobs import close_broker, setup_broker
 
 logger = logging.getLogger("anwang.scheduler")
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from anwang.platform.db import apply_principal, to_sqlalchemy_url
-from anwang.platform.principal import Principal
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, make_url
+
+from anwang.platform.db import apply_principal, to_sqlalchemy_url
+from anwang.platform.principal import Principal
 
 TEST_DB = f"anwang_test_{os.getpid()}"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
 from anwang.platform.db import owner_engine
 from anwang.platform.identity.passwords import hash_password
 from anwang.platform.identity.service import GOV_ROLE_NAMES, TENANT_ROLE_NAMES
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 MIN_PASSWORD = 8
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
+from pydantic import BaseModel
+
 from anwang.platform.errors import DomainError
 from anwang.platform.identity import service
 from anwang.platform.principal import Principal
 from anwang.platform.web.deps import Db
-from litestar import Controller, Request, get, post
-from litestar.params import JSONBody
-from pydantic import BaseModel
 
 
 class TokenRequest(BaseModel):

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from anwang.platform.tenancy import TenantScoped
+
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
@@ -18,11 +20,10 @@ class User(SQLModel, table=True):
     created_at: datetime | None = Field(default=None, sa_column_kwargs={"server_default": "now()"})
 
 
-class TenantMembership(SQLModel, table=True):
+class TenantMembership(TenantScoped, table=True):
     """A user's role inside one enterprise (boss 一把手, safety manager, admin, unit head, worker)."""
 
     __tablename__ = "tenant_membership"
-    tenant_id: int = Field(primary_key=True, foreign_key="enterprise.id")
     user_id: int = Field(primary_key=True, foreign_key="app_user.id")
     role: str
 

@@ -12,12 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from anwang.platform.errors import DomainError, TooManyAttempts
 from anwang.platform.identity.passwords import verify_password
 from anwang.platform.principal import Principal
 from anwang.platform.settings import get_settings
-from sqlalchemy import text
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 GOV_ROLE_NAMES = {
     "grid_inspector": "网格员",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from anwang.platform.jobs import tenant_actor
-from anwang.platform.principal import AUTH
 from periodiq import cron
 from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
+
+from anwang.platform.jobs import tenant_actor
+from anwang.platform.principal import AUTH
 
 logger = logging.getLogger(__name__)
 

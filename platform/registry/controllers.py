@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from litestar import Controller, Request, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
 from anwang.platform.audit import history
 from anwang.platform.principal import Principal
 from anwang.platform.registry import repository, service
@@ -16,8 +19,6 @@ from anwang.platform.registry.schemas import (
 )
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
-from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 EDITORS = ("boss", "safety_manager", "admin", "officer")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from anwang.platform.types import Ltree
 from sqlalchemy import Column
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from anwang.platform.types import Ltree
 
 
 class Jurisdiction(SQLModel, table=True):

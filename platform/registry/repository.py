@@ -3,10 +3,11 @@ never repeat the scope test (it would only cost the planner its indexes)."""
 
 from __future__ import annotations
 
-from anwang.platform.registry.models import Enterprise, Jurisdiction
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from anwang.platform.registry.models import Enterprise, Jurisdiction
 
 
 async def get_enterprise(db: AsyncSession, enterprise_id: int) -> Enterprise | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from anwang.platform.registry.credit_code import credit_code_error
 from pydantic import BaseModel, Field, field_validator
+
+from anwang.platform.registry.credit_code import credit_code_error
 
 SCALES = ("large", "medium", "small", "micro")
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from anwang.platform.errors import Conflict, DomainError, NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.registry import repository
 from anwang.platform.registry.models import Enterprise
 from anwang.platform.registry.schemas import EnterpriseCreate, EnterpriseUpdate
-from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 async def get_enterprise(db: AsyncSession, enterprise_id: int) -> Enterprise:

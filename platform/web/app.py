@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
 from anwang.platform.db import app_async_engine
 from anwang.platform.errors import DomainError
 from anwang.platform.identity.controllers import IdentityController
@@ -15,16 +26,6 @@ from anwang.platform.web.deps import provide_auth_db, provide_db
 from anwang.platform.web.labels import Labels
 from anwang.platform.web.login import login_page, login_submit, logout
 from anwang.platform.web.shells import shell_routes
-from litestar import Litestar, get
-from litestar.config.csrf import CSRFConfig
-from litestar.di import Provide
-from litestar.exceptions import HTTPException
-from litestar.middleware.base import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
-from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
-from litestar.template.config import TemplateConfig
 
 HERE = Path(__file__).parent
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from anwang.platform.db import async_session_factory
-from anwang.platform.identity import service
-from anwang.platform.principal import AUTH, Principal
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from anwang.platform.db import async_session_factory
+from anwang.platform.identity import service
+from anwang.platform.principal import AUTH, Principal
 
 SESSION_COOKIE = "anwang_session"
 PUBLIC_PATHS = ["^/login", "^/static", "^/schema", "^/api/v1/auth/token", "^/healthz"]

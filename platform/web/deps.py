@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import TypeAlias
 
-from anwang.platform.db import async_session_factory
-from anwang.platform.principal import AUTH, Principal
 from litestar import Request
 from litestar.di import NamedDependency
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from anwang.platform.db import async_session_factory
+from anwang.platform.principal import AUTH, Principal
 
 # Handler parameter types: `db: Db` runs as the caller, `auth_db: Db` as the auth principal.
 Db: TypeAlias = NamedDependency[AsyncSession]

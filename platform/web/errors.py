@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from anwang.platform.errors import DomainError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from anwang.platform.errors import DomainError
 
 
 def _wants_json(request: Request) -> bool:

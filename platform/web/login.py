@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from anwang.platform.errors import DomainError
-from anwang.platform.identity import service
-from anwang.platform.settings import get_settings
-from anwang.platform.web.auth import SESSION_COOKIE, home_path
-from anwang.platform.web.deps import Db
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
+
+from anwang.platform.errors import DomainError
+from anwang.platform.identity import service
+from anwang.platform.settings import get_settings
+from anwang.platform.web.auth import SESSION_COOKIE, home_path
+from anwang.platform.web.deps import Db
 
 
 @dataclass

@@ -8,17 +8,18 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from anwang.platform.errors import NotFound
-from anwang.platform.principal import Principal
-from anwang.platform.web import shell_queries as queries
-from anwang.platform.web.auth import home_path, require
-from anwang.platform.web.labels import Labels
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from anwang.platform.errors import NotFound
+from anwang.platform.principal import Principal
+from anwang.platform.web import shell_queries as queries
+from anwang.platform.web.auth import home_path, require
+from anwang.platform.web.labels import Labels
 
 # Handler parameter types: the page number of a list, a search text, the request's session.
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from anwang.platform.registry.credit_code import check_character
 from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from anwang.platform.registry.credit_code import check_character
 
 PASSWORD = "anwang123"
 

@@ -16,6 +16,12 @@ from typing import Any
 import dramatiq
 import psycopg
 import pytest
+from periodiq import cron
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from anwang.platform import jobs
 from anwang.platform.db import app_url, principal_session, to_libpq_url, to_sqlalchemy_url
 from anwang.platform.identity.tasks import purge_expired
@@ -26,11 +32,6 @@ from anwang.platform.worker import (
     run_scheduler,
     scheduled_actors,
 )
-from periodiq import cron
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.orm import Session
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 BROKER_URLS = {
     "redis": "redis://127.0.0.1:6379/15",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from anwang.platform.db import principal_session, to_sqlalchemy_url
-from anwang.platform.principal import Principal
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
+from anwang.platform.db import principal_session, to_sqlalchemy_url
+from anwang.platform.principal import Principal
 from tests.conftest import as_principal
 
 
@@ -264,3 +264,30 @@ def test_audit_log_refuses_change_even_by_owner(owner_db: Connection) -> None:
     with pytest.raises(DBAPIError, match="append-only"):
         owner_db.execute(text("delete from audit_event"))
     owner_db.execute(text("rollback to savepoint s"))
+
+
+def test_tenant_rows_carry_and_follow_their_tenants_scope(owner_db: Connection, city: City) -> None:
+    def member_scopes() -> set[tuple[str, str]]:
+        rows = owner_db.execute(
+            text(
+                "select jurisdiction_path::text, sector from tenant_membership where tenant_id = :a"
+            ),
+            {"a": city.a},
+        )
+        return {tuple(r) for r in rows}
+
+    home = owner_db.execute(
+        text("select jurisdiction_path::text, sector from enterprise where id = :a"), {"a": city.a}
+    ).one()
+    assert member_scopes() == {tuple(home)}
+    grid_y = owner_db.execute(
+        text(
+            "select id, path::text from jurisdiction where level = 'grid' and path <@ cast(:p as ltree) limit 1"
+        ),
+        {"p": city.town_y},
+    ).one()
+    owner_db.execute(
+        text("update enterprise set jurisdiction_id = :g, sector = 'transport' where id = :a"),
+        {"g": grid_y.id, "a": city.a},
+    )
+    assert member_scopes() == {(grid_y.path, "transport")}
