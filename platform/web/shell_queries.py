@@ -80,21 +80,6 @@ async def members(db: AsyncSession) -> list[RowMapping]:
     )
 
 
-async def count_rows(db: AsyncSession, table: str) -> int | None:
-    """Rows of `table` the principal sees, or None while the table does not exist yet
-    (the modules that add risk points and hazards arrive with their own migrations)."""
-    usable = await _one(
-        db,
-        "select to_regclass(:t) is not null"
-        " and has_table_privilege(to_regclass(:t), 'select') as ok",
-        t=f"public.{table}",
-    )
-    if not usable or not usable["ok"]:
-        return None
-    row = await _one(db, f'select count(*) as n from "{table}"')
-    return int(row["n"]) if row else 0
-
-
 # --- jurisdictions (public reference data) --------------------------------------------
 
 
