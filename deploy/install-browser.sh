@@ -1,14 +1,17 @@
 #!/bin/sh
-# Chromium and CJK fonts for the browser tests. The distribution's Chromium is used
-# because Playwright's own browser download is not reachable from every build machine.
-# Idempotent: does nothing when Chromium is already installed.
+# Chromium and CJK fonts for the browser tests (and later the PDF documents). The
+# distribution's Chromium is used because Playwright's own browser download is not
+# reachable from every build machine. Idempotent: installs only what is missing.
 set -eu
-if command -v chromium >/dev/null 2>&1; then
-    exit 0
-fi
+missing=""
+for pkg in chromium fonts-noto-cjk; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
 fi
 $SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
