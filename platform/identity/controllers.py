@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.params import JSONBody
 from pydantic import BaseModel
 
@@ -59,7 +60,7 @@ class IdentityController(Controller):
         return TokenResponse(token=token, expires_at=expires)
 
     @get("/me", sync_to_thread=False)
-    def me(self, request: Request[Principal, str, object]) -> Me:
+    def me(self, request: Request[Principal, str, State]) -> Me:
         p = request.user
         return Me(
             user_id=p.user_id,

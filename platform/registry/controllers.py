@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from anwang.platform.audit import history
@@ -64,7 +65,7 @@ class EnterpriseController(Controller):
 
     @post("/", guards=[require("gov", roles=("officer",))])
     async def register(
-        self, request: Request[Principal, str, object], db: Db, data: JSONBody[EnterpriseCreate]
+        self, request: Request[Principal, str, State], db: Db, data: JSONBody[EnterpriseCreate]
     ) -> EnterpriseRead:
         """Register an enterprise in the officer's jurisdiction."""
         enterprise = await service.register_enterprise(db, request.user, data)

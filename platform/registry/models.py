@@ -9,7 +9,7 @@ from sqlalchemy import Column
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from anwang.platform.types import Ltree
+from anwang.platform.sqltypes import Ltree
 
 
 class Jurisdiction(SQLModel, table=True):

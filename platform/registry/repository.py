@@ -27,7 +27,7 @@ async def list_enterprises(
     if q:
         like = f"%{q}%"
         query = query.where(
-            or_(col(Enterprise.name).like(like), Enterprise.credit_code == q.upper())
+            or_(col(Enterprise.name).like(like), col(Enterprise.credit_code) == q.upper())
         )
     if under:
         query = query.where(col(Enterprise.jurisdiction_path).op("<@")(under))
