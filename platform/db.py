@@ -86,7 +86,10 @@ def app_url() -> str:
 @lru_cache
 def app_async_engine() -> AsyncEngine:
     return create_async_engine(
-        to_sqlalchemy_url(app_url()), pool_size=10, max_overflow=20, pool_pre_ping=True
+        to_sqlalchemy_url(app_url()),
+        pool_size=get_settings().db_pool_size,
+        max_overflow=get_settings().db_pool_size,
+        pool_pre_ping=True,
     )
 
 

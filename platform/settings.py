@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # inside the database in use (the embedded default).
     broker_url: str = ""
     data_dir: Path = Path(".anwang")
+    # Connections per web process (plus as many again in bursts).
+    db_pool_size: int = 10
     host: str = "127.0.0.1"
     port: int = 8000
     # Cookies are marked Secure when served over https.

@@ -25,6 +25,7 @@ from anwang.platform.web.auth import PUBLIC_PATHS, PrincipalMiddleware
 from anwang.platform.web.deps import provide_auth_db, provide_db
 from anwang.platform.web.labels import Labels
 from anwang.platform.web.login import login_page, login_submit, logout
+from anwang.platform.web.security import add_security_headers
 from anwang.platform.web.shells import shell_routes
 
 HERE = Path(__file__).parent
@@ -64,6 +65,7 @@ def create_app() -> Litestar:
         ],
         dependencies={"db": Provide(provide_db), "auth_db": Provide(provide_auth_db)},
         middleware=[DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS)],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=secret_key(),
             cookie_name="anwang_csrf",

@@ -161,3 +161,46 @@ def test_session_cookie_is_not_accepted_by_the_api(client: TestClient) -> None:
         assert client.get("/api/v1/me").status_code == 401
     finally:
         client.cookies.clear()
+
+
+def test_every_response_carries_security_headers(client: TestClient) -> None:
+    for path in ("/login", "/static/anwang.css", "/api/v1/me", "/no-such-page"):
+        headers = client.get(path, follow_redirects=False).headers
+        assert "default-src 'self'" in headers["content-security-policy"], path
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_pooled_connection_returns_clean_after_a_request(
+    owner_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one pooled connection, the connection that served an enterprise's request is
+    the one checked here: it must carry no role or tenant into its next use."""
+    from anwang.platform import db
+    from anwang.platform.settings import get_settings
+    from anwang.platform.web.app import create_app
+
+    async def after_requests() -> tuple[str, str]:
+        async with db.app_async_engine().connect() as conn:
+            row = (
+                await conn.exec_driver_sql(
+                    "select current_user, coalesce(current_setting('anwang.tenant_id', true), '')"
+                )
+            ).one()
+        return str(row[0]), str(row[1])
+
+    monkeypatch.setenv("ANWANG_DB_POOL_SIZE", "1")
+    get_settings.cache_clear()
+    db.app_async_engine.cache_clear()
+    try:
+        with TestClient(create_app()) as c:
+            pool = db.app_async_engine().pool
+            h = token(c, "boss")
+            assert c.get("/api/v1/enterprises", headers=h).json()["total"] == 1
+            assert pool.checkedout() == 0 and pool.size() == 1
+            # On the app's own event loop, so it draws from the same one-connection pool.
+            user, tenant = c.blocking_portal.call(after_requests)
+            assert (user, tenant) == ("anwang_app", "")
+            assert c.get("/api/v1/enterprises", headers=token(c, "town")).json()["total"] > 1
+    finally:
+        get_settings.cache_clear()
+        db.app_async_engine.cache_clear()
