@@ -73,7 +73,11 @@ def seed(
     seed: int = typer.Option(1, help="随机种子：同一种子生成同样的数据"),
 ) -> None:
     """Build the deterministic demo city into an empty, migrated database."""
-    seed_with_progress(database.owner_url(), scale.value, seed)
+    try:
+        seed_with_progress(database.owner_url(), scale.value, seed)
+    except ValueError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
 
 
 @app.command()
