@@ -21,27 +21,26 @@ from anwang.platform.db import apply_principal, to_sqlalchemy_url
 from anwang.platform.principal import Principal
 
 TEST_DB = f"anwang_test_{os.getpid()}"
+EMBEDDED_DIR = Path(tempfile.gettempdir()) / "anwang-test"
 
 
-def _admin_url() -> str:
+def _admin_url() -> tuple[str, bool]:
+    """A superuser URL, and whether it is an embedded server started for this run."""
     url = os.environ.get("ANWANG_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     try:
         psycopg.connect(url, connect_timeout=3).close()
-        return url
+        return url, False
     except psycopg.OperationalError:
         from anwang.platform.embedded import ensure_embedded
 
-        return (
-            make_url(ensure_embedded(Path(tempfile.gettempdir()) / "anwang-test"))
-            .set(database="postgres")
-            .render_as_string(hide_password=False)
-        )
+        embedded = make_url(ensure_embedded(EMBEDDED_DIR)).set(database="postgres")
+        return embedded.render_as_string(hide_password=False), True
 
 
 @pytest.fixture(scope="session")
 def owner_url() -> Iterator[str]:
     """Owner URL of a freshly migrated and seeded database for this test run."""
-    admin = _admin_url()
+    admin, embedded = _admin_url()
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f"drop database if exists {TEST_DB} with (force)")
         c.execute(f"create database {TEST_DB}")
@@ -65,6 +64,10 @@ def owner_url() -> Iterator[str]:
         cached.cache_clear()
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f"drop database if exists {TEST_DB} with (force)")
+    if embedded:  # started for this run, so stopped with it
+        from anwang.platform.embedded import stop_embedded
+
+        stop_embedded(EMBEDDED_DIR)
 
 
 @pytest.fixture(scope="session")
