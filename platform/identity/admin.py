@@ -7,9 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from anwang.platform.db import owner_engine
 from anwang.platform.identity.passwords import hash_password
-from anwang.platform.identity.service import GOV_ROLE_NAMES, TENANT_ROLE_NAMES
-
-MIN_PASSWORD = 8
+from anwang.platform.identity.service import GOV_ROLE_NAMES, MIN_PASSWORD, TENANT_ROLE_NAMES
 
 
 def create_user(

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.errors import DomainError, TooManyAttempts
-from anwang.platform.identity.passwords import verify_password
+from anwang.platform.identity.passwords import hash_password, verify_password
 from anwang.platform.principal import Principal
 from anwang.platform.settings import get_settings
 
@@ -139,6 +139,39 @@ async def create_api_token(
     db: AsyncSession, user_id: int, membership: str | None = None, name: str = "api", days: int = 30
 ) -> tuple[str, datetime]:
     return await _new_credential(db, "api_token", user_id, membership, days * 24, name)
+
+
+MIN_PASSWORD = 8
+
+
+async def change_password(
+    db: AsyncSession, user_id: int, current: str, new: str, confirm: str, keep_session: str
+) -> None:
+    """Set a new password after checking the current one; every other page session and
+    API token of the user ends, so a leaked password stops working everywhere.
+    `db` must run as the auth principal with `user_id` set (the policy allows only oneself)."""
+    row = (
+        await db.execute(text("select password_hash from app_user where id = :u"), {"u": user_id})
+    ).first()
+    if row is None or not verify_password(row.password_hash, current):
+        raise DomainError("当前密码不正确", field="current")
+    if len(new) < MIN_PASSWORD:
+        raise DomainError(f"新密码至少 {MIN_PASSWORD} 位", field="new")
+    if new != confirm:
+        raise DomainError("两次输入的新密码不一致", field="confirm")
+    if new == current:
+        raise DomainError("新密码不能与当前密码相同", field="new")
+    changed = await db.execute(
+        text("update app_user set password_hash = :h where id = :u"),
+        {"h": hash_password(new), "u": user_id},
+    )
+    if changed.rowcount != 1:  # the policy refused: not this user's own row
+        raise DomainError("无法修改密码")
+    await db.execute(
+        text("delete from web_session where user_id = :u and id <> :keep"),
+        {"u": user_id, "keep": token_id(keep_session)},
+    )
+    await db.execute(text("delete from api_token where user_id = :u"), {"u": user_id})
 
 
 async def end_web_session(db: AsyncSession, token: str) -> None:

@@ -21,6 +21,7 @@ from anwang.platform.identity.controllers import IdentityController
 from anwang.platform.registry.controllers import EnterpriseController, JurisdictionController
 from anwang.platform.settings import get_settings, secret_key
 from anwang.platform.web import errors
+from anwang.platform.web.account import password_page, password_submit
 from anwang.platform.web.auth import PUBLIC_PATHS, PrincipalMiddleware
 from anwang.platform.web.deps import provide_auth_db, provide_db
 from anwang.platform.web.labels import Labels
@@ -55,6 +56,8 @@ def create_app() -> Litestar:
             login_page,
             login_submit,
             logout,
+            password_page,
+            password_submit,
             *shell_routes,
             IdentityController,
             JurisdictionController,

@@ -200,9 +200,15 @@ declare
   key text;
   i int;
 begin
-  if tg_op <> 'INSERT' then old_j := to_jsonb(old) - 'password_hash'; end if;
-  if tg_op <> 'DELETE' then new_j := to_jsonb(new) - 'password_hash'; end if;
+  if tg_op <> 'INSERT' then old_j := to_jsonb(old); end if;
+  if tg_op <> 'DELETE' then new_j := to_jsonb(new); end if;
   if tg_op = 'UPDATE' and old_j = new_j then return null; end if;
+  -- Secrets never enter the log; that one changed does.
+  if tg_op = 'UPDATE' and old_j -> 'password_hash' is distinct from new_j -> 'password_hash' then
+    new_j := new_j || '{"password_changed": true}';
+  end if;
+  old_j := old_j - 'password_hash';
+  new_j := new_j - 'password_hash';
   row_j := coalesce(new_j, old_j);
   key := '';
   for i in 1 .. tg_nargs - 1 loop
@@ -270,6 +276,10 @@ def policies() -> list[str]:
     s += [
         f"grant select on app_user to {everyone}",
         "create policy app_user_auth on app_user for select to anwang_auth using (true)",
+        # Changing a password: only one's own, and only the hash.
+        "grant update (password_hash) on app_user to anwang_auth",
+        f"create policy app_user_auth_password on app_user for update to anwang_auth"
+        f" using (id = {rls.USER_ID}) with check (id = {rls.USER_ID})",
         f"create policy app_user_self on app_user for select"
         f" to anwang_enterprise, anwang_gov, anwang_sector using (id = {rls.USER_ID})",
         "create policy app_user_enterprise on app_user for select to anwang_enterprise using"
