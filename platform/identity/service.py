@@ -162,10 +162,10 @@ async def change_password(
     if new == current:
         raise DomainError("新密码不能与当前密码相同", field="new")
     changed = await db.execute(
-        text("update app_user set password_hash = :h where id = :u"),
+        text("update app_user set password_hash = :h where id = :u returning id"),
         {"h": hash_password(new), "u": user_id},
     )
-    if changed.rowcount != 1:  # the policy refused: not this user's own row
+    if changed.first() is None:  # the policy refused: not this user's own row
         raise DomainError("无法修改密码")
     await db.execute(
         text("delete from web_session where user_id = :u and id <> :keep"),

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator
 
 from anwang.platform.registry.credit_code import credit_code_error
+from anwang.platform.registry.sectors import SECTORS
 
 SCALES = ("large", "medium", "small", "micro")
 
@@ -63,6 +64,13 @@ class EnterpriseCreate(EnterpriseUpdate):
     sector: str = "industry"
     kind: str = "enterprise"
     site_type: str | None = None
+
+    @field_validator("sector")
+    @classmethod
+    def _sector(cls, v: str) -> str:
+        if v not in SECTORS:
+            raise ValueError("行业主管领域无效，请从列表中选择")
+        return v
 
     @field_validator("credit_code")
     @classmethod

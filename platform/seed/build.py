@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from anwang.platform.identity.service import GOV_ROLE_NAMES, TENANT_ROLE_NAMES
 from anwang.platform.registry.credit_code import make_credit_code
+from anwang.platform.registry.sectors import SECTOR_DEPARTMENTS
 from anwang.platform.seed import names
 from anwang.platform.seed.geography import HOME_DISTRICT, Area, build_tree
 from anwang.platform.seed.sites import SITE_KINDS, SMALL_SITES, TAICANG_SITES, public_sites
@@ -16,19 +17,6 @@ from anwang.platform.seed.sites import SITE_KINDS, SMALL_SITES, TAICANG_SITES, p
 SCALES = ("small", "taicang", "suzhou")
 ENTERPRISES_PER_DISTRICT = {"small": 40, "taicang": 6057, "suzhou": 6057}
 
-# sector: name of the county-level department 行业主管部门
-SECTOR_DEPARTMENTS = {
-    "education": "教育局",
-    "health": "卫生健康委员会",
-    "civil_affairs": "民政局",
-    "religion": "民族宗教事务局",
-    "culture_tourism": "文化体育和旅游局",
-    "science": "科学技术局",
-    "industry": "工业和信息化局",
-    "transport": "交通运输局",
-    "housing": "住房和城乡建设局",
-    "commerce": "商务局",
-}
 
 Row = tuple[Any, ...]
 

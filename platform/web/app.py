@@ -26,6 +26,7 @@ from anwang.platform.web.auth import PUBLIC_PATHS, PrincipalMiddleware
 from anwang.platform.web.deps import provide_auth_db, provide_db
 from anwang.platform.web.labels import Labels
 from anwang.platform.web.login import login_page, login_submit, logout
+from anwang.platform.web.registry_pages import registry_pages
 from anwang.platform.web.security import add_security_headers
 from anwang.platform.web.shells import shell_routes
 
@@ -59,6 +60,7 @@ def create_app() -> Litestar:
             password_page,
             password_submit,
             *shell_routes,
+            *registry_pages,
             IdentityController,
             JurisdictionController,
             EnterpriseController,

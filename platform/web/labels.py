@@ -3,19 +3,7 @@
 from __future__ import annotations
 
 from anwang.platform.identity.service import GOV_ROLE_NAMES, TENANT_ROLE_NAMES
-
-SECTORS: dict[str, str] = {
-    "education": "教育",
-    "health": "卫生健康",
-    "civil_affairs": "民政",
-    "religion": "民族宗教",
-    "culture_tourism": "文化旅游",
-    "science": "科技",
-    "industry": "工业和信息化",
-    "transport": "交通运输",
-    "housing": "住房和城乡建设",
-    "commerce": "商务",
-}
+from anwang.platform.registry.sectors import SECTORS
 
 SCALES: dict[str, str] = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
@@ -34,6 +22,51 @@ SITE_TYPES: dict[str, str] = {
 LEVELS: dict[str, str] = {"city": "市", "district": "区/县", "town": "镇/街道", "grid": "网格"}
 
 KINDS: dict[str, str] = {"enterprise": "企业", "public_site": "公共场所"}
+
+# The industries offered when registering an enterprise: the demo city's vocabulary
+# (platform/seed/names.py), so demo data and new records group the same way.
+INDUSTRIES: tuple[str, ...] = (
+    "机械制造",
+    "金属制品",
+    "电子",
+    "塑料制品",
+    "纺织",
+    "服装",
+    "化工",
+    "危险化学品经营",
+    "食品加工",
+    "印刷包装",
+    "家具制造",
+    "建材",
+    "汽车零部件",
+    "生物医药",
+    "仓储物流",
+    "港口装卸",
+    "机动车维修",
+    "建筑施工",
+    "物业管理",
+    "汽车服务",
+    "商贸零售",
+    "成品油零售",
+    "其他",
+)
+
+# The registry record's fields, for forms and the change history.
+ENTERPRISE_FIELDS: dict[str, str] = {
+    "name": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "kind": "类型",
+    "site_type": "场所类型",
+    "industry": "所属行业",
+    "scale": "企业规模",
+    "sector": "行业主管",
+    "jurisdiction_id": "所属辖区",
+    "address": "详细地址",
+    "legal_representative": "法定代表人",
+    "lon": "经度",
+    "lat": "纬度",
+    "status": "经营状态",
+}
 
 ROLES: dict[str, str] = {**TENANT_ROLE_NAMES, **GOV_ROLE_NAMES}
 
@@ -54,6 +87,8 @@ class Labels:
     SITE_TYPES = SITE_TYPES
     LEVELS = LEVELS
     ROLES = ROLES
+    INDUSTRIES = INDUSTRIES
+    ENTERPRISE_FIELDS = ENTERPRISE_FIELDS
 
     @staticmethod
     def sector(code: str | None) -> str:

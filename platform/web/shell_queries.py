@@ -253,3 +253,60 @@ async def enterprise_page(
         )
     total = int(rows[0]["total"]) if rows else 0
     return Page(rows=rows, total=total, page=page, size=size)
+
+
+# --- registering an enterprise, one enterprise's record --------------------------------
+
+
+async def grid_groups(db: AsyncSession, scope: str) -> list[tuple[str, list[RowMapping]]]:
+    """The grids inside `scope`, grouped by town in code order, for a <select>.
+
+    The group label names the places between the scope and the grid (城厢镇 for a county
+    officer, 太仓市 / 城厢镇 for a city officer), so towns of the same name stay apart."""
+    rows = await _rows(
+        db,
+        """
+        select g.id, g.name, t.id as town_id,
+               (select string_agg(a.name, ' / ' order by nlevel(a.path)) from jurisdiction a
+                 where a.path @> t.path
+                   and nlevel(a.path) > least(nlevel(cast(:s as ltree)), nlevel(t.path) - 1)
+               ) as town
+        from jurisdiction g join jurisdiction t on t.id = g.parent_id
+        where g.level = 'grid' and g.path <@ cast(:s as ltree)
+        order by t.code, g.code
+        """,
+        s=scope,
+    )
+    groups: list[tuple[str, list[RowMapping]]] = []
+    for row in rows:
+        if not groups or groups[-1][1][0]["town_id"] != row["town_id"]:
+            groups.append((row["town"], []))
+        groups[-1][1].append(row)
+    return groups
+
+
+async def place_trail(db: AsyncSession, path: str) -> list[RowMapping]:
+    """Every jurisdiction from the top down to `path` (苏州市 / 太仓市 / 城厢镇 / …)."""
+    return await _rows(
+        db,
+        "select name, level, path::text as path from jurisdiction"
+        " where path @> cast(:p as ltree) order by nlevel(path)",
+        p=path,
+    )
+
+
+async def jurisdiction_names(db: AsyncSession, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await _rows(db, "select id, name from jurisdiction where id = any(:ids)", ids=ids)
+    return {int(r["id"]): str(r["name"]) for r in rows}
+
+
+async def display_names(db: AsyncSession, user_ids: list[int]) -> dict[int, str]:
+    """The names of those users the caller may see; RLS leaves the others out."""
+    if not user_ids:
+        return {}
+    rows = await _rows(
+        db, "select id, display_name from app_user where id = any(:ids)", ids=user_ids
+    )
+    return {int(r["id"]): str(r["display_name"]) for r in rows}

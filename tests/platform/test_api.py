@@ -116,6 +116,11 @@ def test_register_enterprise_validates_credit_code(
         "/api/v1/enterprises", headers=h, json={**body, "credit_code": "913205851234567890"}
     )
     assert bad.status_code == 400 and "校验位" in bad.text
+    code = valid_code("P" + str(grid))
+    no_sector = client.post(
+        "/api/v1/enterprises", headers=h, json={**body, "credit_code": code, "sector": "nonsense"}
+    )
+    assert no_sector.status_code == 400 and "行业主管领域无效" in no_sector.text
     code = valid_code("T" + str(grid))
     ok = client.post("/api/v1/enterprises", headers=h, json={**body, "credit_code": code})
     assert ok.status_code == 201, ok.text
@@ -167,7 +172,9 @@ def test_every_response_carries_security_headers(client: TestClient) -> None:
     for path in ("/login", "/static/anwang.css", "/api/v1/me", "/no-such-page"):
         headers = client.get(path, follow_redirects=False).headers
         assert "default-src 'self'" in headers["content-security-policy"], path
-        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        assert (
+            headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        )
 
 
 def test_pooled_connection_returns_clean_after_a_request(
