@@ -4,55 +4,19 @@ own data (and nothing outside its scope), on desktop and phone widths."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from tests.platform.browser import (
-    CHROMIUM,
-    DESKTOP,
-    PHONE,
     WALL,
     has_horizontal_scroll,
-    launch_chromium,
-    live_server,
     login,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def base(owner_url: str) -> Iterator[str]:
-    with live_server(owner_url) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run deploy/install-browser.sh")
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-    yield context.new_page()
-    context.close()
 
 
 def number(page: Page, selector: str) -> int:

@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from anwang.platform.registry.credit_code import check_character
 from tests.platform.browser import (
-    CHROMIUM,
-    DESKTOP,
-    PHONE,
     has_horizontal_scroll,
-    launch_chromium,
-    live_server,
     login,
 )
 
@@ -31,36 +25,6 @@ pytestmark = pytest.mark.browser
 
 FORM = "/bureau/enterprises/new"
 BAD_CODE = "913205851234567890"  # its check character should be 8
-
-
-@pytest.fixture(scope="module")
-def base(owner_url: str) -> Iterator[str]:
-    with live_server(owner_url) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run deploy/install-browser.sh")
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-    yield context.new_page()
-    context.close()
 
 
 def unique_code() -> str:
