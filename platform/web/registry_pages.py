@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -19,17 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.audit import AuditEvent, history
 from anwang.platform.errors import DomainError
-from anwang.platform.principal import Principal
 from anwang.platform.registry import service
 from anwang.platform.registry.schemas import EnterpriseCreate
 from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import home_path, require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.labels import ENTERPRISE_FIELDS, Labels
-from anwang.platform.web.shells import OFFICER
-
-Req = Request[Principal, Any, Any]
-CHINA = ZoneInfo("Asia/Shanghai")
+from anwang.platform.web.shells import CHINA, OFFICER, Req
 
 # Every government user and sector principals may open a record; RLS decides which ones.
 RECORD_READERS = require("gov", "sector")
