@@ -1,10 +1,10 @@
 #!/bin/sh
-# Chromium and CJK fonts for the browser tests (and later the PDF documents). The
+# Chromium and CJK fonts for the browser tests, Pango for WeasyPrint's PDF documents. The
 # distribution's Chromium is used because Playwright's own browser download is not
 # reachable from every build machine. Idempotent: installs only what is missing.
 set -eu
 missing=""
-for pkg in chromium fonts-noto-cjk; do
+for pkg in chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 [ -z "$missing" ] && exit 0

@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-PrincipalKind = Literal["enterprise", "gov", "sector", "auth"]
+PrincipalKind = Literal["enterprise", "gov", "sector", "auth", "system"]
 
 DB_ROLES: dict[str, str] = {
     "enterprise": "anwang_enterprise",  # one tenant
     "gov": "anwang_gov",  # a jurisdiction subtree
     "sector": "anwang_sector",  # one sector inside a jurisdiction subtree
     "auth": "anwang_auth",  # login and session lookup only
+    # Scheduled set-based jobs across all tenants (task generation, escalation, reminders);
+    # it reaches only the tables whose migrations give it a policy.
+    "system": "anwang_system",
 }
 
 
@@ -53,3 +56,4 @@ class Principal:
 
 
 AUTH = Principal(kind="auth")
+SYSTEM = Principal(kind="system")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 APP_ROLE = "anwang_app"
 PRINCIPAL_ROLES = ("anwang_enterprise", "anwang_gov", "anwang_sector", "anwang_auth")
+# Added by migration 0002: scheduled jobs that work across all tenants in one statement.
+SYSTEM_ROLE = "anwang_system"
 
 TENANT_ID = "(select nullif(current_setting('anwang.tenant_id', true), '')::bigint)"
 USER_ID = "(select nullif(current_setting('anwang.user_id', true), '')::bigint)"
@@ -37,6 +39,7 @@ def tenant_table(
     enterprise: str = "all",
     gov: str = "select",
     sector: str = "select",
+    system: str = "",
     derive_scope: bool = True,
 ) -> list[str]:
     """Scope columns, grants and policies for a table whose rows belong to one tenant
@@ -44,8 +47,9 @@ def tenant_table(
 
     Adds `jurisdiction_path` and `sector`, filled from the tenant by a trigger unless
     `derive_scope` is False (the table then fills them itself, like the audit log).
-    `enterprise`, `gov` and `sector` name the commands each principal kind may run
-    ('all', 'select', or '' for none); grants follow the same words.
+    `enterprise`, `gov`, `sector` and `system` name the commands each principal kind may run
+    ('all', 'select', or '' for none); grants follow the same words. The system role sees
+    every tenant's rows: only scheduled jobs run as it.
     """
     stmts = []
     if derive_scope:
@@ -61,6 +65,7 @@ def tenant_table(
         ("anwang_enterprise", enterprise, f"tenant_id = {TENANT_ID}"),
         ("anwang_gov", gov, IN_SCOPE),
         ("anwang_sector", sector, IN_SECTOR),
+        (SYSTEM_ROLE, system, "true"),
     ):
         if not cmd:
             continue

@@ -3,8 +3,14 @@ can later be distributed by it) and the tenant's scope columns the RLS policies 
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import FetchedValue
 from sqlmodel import Field, SQLModel
 
+# The tenant table must be registered wherever a tenant row is declared (foreign key target).
+import anwang.platform.registry.models  # noqa: F401
 from anwang.platform.sqltypes import Ltree
 
 
@@ -13,3 +19,21 @@ class TenantScoped(SQLModel):
     # Copied from the tenant by the database (trigger tenant_scope_fill); never set by code.
     jurisdiction_path: str | None = Field(default=None, sa_type=Ltree, nullable=False)
     sector: str | None = Field(default=None, nullable=False)
+
+
+class TenantRow(TenantScoped):
+    """A tenant row with its own identity: primary key (tenant_id, id), id from the database."""
+
+    id: int | None = Field(default=None, primary_key=True, sa_column_kwargs={"autoincrement": True})
+
+
+def server_default(**kwargs: Any) -> Any:
+    """A column the database fills when the row is inserted (a default or a trigger)."""
+    return Field(default=None, sa_column_kwargs={"server_default": FetchedValue()}, **kwargs)
+
+
+def created_at() -> Any:
+    return server_default()
+
+
+__all__ = ["TenantRow", "TenantScoped", "created_at", "datetime", "server_default"]

@@ -18,7 +18,12 @@ from anwang.platform.jobs import close_broker, setup_broker
 logger = logging.getLogger("anwang.scheduler")
 
 # Every module that declares actors; a domain adds its tasks module here.
-ACTOR_MODULES: tuple[str, ...] = ("anwang.platform.identity.tasks",)
+ACTOR_MODULES: tuple[str, ...] = (
+    "anwang.platform.identity.tasks",
+    "anwang.tenants.checks.tasks",
+    "anwang.tenants.hazards.tasks",
+    "anwang.tenants.reminders.tasks",
+)
 
 # One scheduler per deployment: it holds this session-level advisory lock for its lifetime.
 SCHEDULER_LOCK = "anwang.scheduler"

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, make_url
 
 from anwang.platform.db import apply_principal, to_sqlalchemy_url
 from anwang.platform.principal import Principal
+from tests.platform.browser import CHROMIUM, DESKTOP, PHONE, launch_chromium, live_server
 
 TEST_DB = f"anwang_test_{os.getpid()}"
 EMBEDDED_DIR = Path(tempfile.gettempdir()) / "anwang-test"
@@ -102,3 +104,38 @@ def app_db(app_url: str) -> Iterator[Connection]:
 
 def as_principal(conn: Connection, principal: Principal) -> None:
     apply_principal(conn, principal)
+
+
+# --- browser tests: one live server per run on the test database, one headless Chromium,
+# and desktop and phone pages (any area's tests may use them) ---
+
+
+@pytest.fixture(scope="session")
+def base(owner_url: str) -> Iterator[str]:
+    with live_server(owner_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        # A failure, not a skip: a run without its browser tests must not look green.
+        pytest.fail(f"{CHROMIUM} is missing: run deploy/install-browser.sh")
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()

@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+import anwang.tenants
 from anwang.platform.db import app_async_engine
 from anwang.platform.errors import DomainError
 from anwang.platform.identity.controllers import IdentityController
@@ -29,8 +30,10 @@ from anwang.platform.web.login import login_page, login_submit, logout
 from anwang.platform.web.registry_pages import registry_pages
 from anwang.platform.web.security import add_security_headers
 from anwang.platform.web.shells import shell_routes
+from anwang.tenants.routes import routes as tenant_routes
 
 HERE = Path(__file__).parent
+TENANTS = Path(anwang.tenants.__file__).parent
 
 
 @get("/healthz", exclude_from_auth=True, sync_to_thread=False)
@@ -61,11 +64,18 @@ def create_app() -> Litestar:
             password_submit,
             *shell_routes,
             *registry_pages,
+            *tenant_routes,
             IdentityController,
             JurisdictionController,
             EnterpriseController,
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], include_in_schema=False
+            ),
+            create_static_files_router(
+                path="/static/tenants",
+                directories=[TENANTS / "static"],
+                include_in_schema=False,
+                name="tenant_static",
             ),
         ],
         dependencies={"db": Provide(provide_db), "auth_db": Provide(provide_auth_db)},
@@ -79,7 +89,9 @@ def create_app() -> Litestar:
             exclude=["^/api/"],
         ),
         template_config=TemplateConfig(
-            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_globals
+            directory=[HERE / "templates", TENANTS / "templates"],
+            engine=JinjaTemplateEngine,
+            engine_callback=_globals,
         ),
         openapi_config=OpenAPIConfig(
             title="安网 Anwang API",

@@ -6,9 +6,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import anwang.platform.attachments.models
 import anwang.platform.audit
 import anwang.platform.identity.models
-import anwang.platform.registry.models  # noqa: F401  (registers the tables)
+import anwang.platform.registry.models
+import anwang.tenants.checks.models
+import anwang.tenants.hazards.models
+import anwang.tenants.org.models
+import anwang.tenants.reminders.models
+import anwang.tenants.risk.models  # noqa: F401  (registers the tables)
 
 
 def test_every_model_column_exists_in_the_migrated_schema(owner_db: Connection) -> None:

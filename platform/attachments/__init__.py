@@ -1,0 +1,1 @@
+"""Stored files of a tenant: photos (checked, re-encoded, EXIF read then stripped) and documents."""

@@ -1,0 +1,1 @@
+"""Scheduled and background jobs of this part of the enterprise domain."""

@@ -1,0 +1,1 @@
+"""Reminders and alarms 提醒报警: certificates, equipment, overdue work; QR codes."""

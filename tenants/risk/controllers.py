@@ -1,0 +1,7 @@
+"""HTTP API and pages of this part of the enterprise domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+routes: list[Any] = []
