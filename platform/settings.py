@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     session_hours: int = 12
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # Where uploaded files live: empty means local files under data_dir/files; a path or
+    # file:///path for another directory; s3://bucket/prefix?endpoint_url=…&region=… for an
+    # S3-compatible store (needs the `s3` extra, boto3).
+    storage_url: str = ""
+    # Per-file upload limit in bytes (photos and documents).
+    upload_max_bytes: int = 10 * 1024 * 1024
+    # Largest photo accepted, in pixels (width × height), checked before decoding.
+    photo_max_pixels: int = 40_000_000
 
 
 @lru_cache
