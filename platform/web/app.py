@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 import anwang.tenants
+from anwang.platform.attachments.controllers import routes as attachment_routes
 from anwang.platform.db import app_async_engine
 from anwang.platform.errors import DomainError
 from anwang.platform.identity.controllers import IdentityController
@@ -65,6 +66,7 @@ def create_app() -> Litestar:
             *shell_routes,
             *registry_pages,
             *tenant_routes,
+            *attachment_routes,
             IdentityController,
             JurisdictionController,
             EnterpriseController,
