@@ -236,9 +236,11 @@ def _forget_stored(session: Session) -> None:
         session.info.pop(_STORED, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _delete_stored(session: Session, previous: SessionTransaction) -> None:
-    if previous.nested or _STORED not in session.info:
+@event.listens_for(Session, "after_transaction_end")
+def _delete_stored(session: Session, transaction: SessionTransaction) -> None:
+    # A root transaction that ends with keys still listed was rolled back or closed without a
+    # commit (a commit clears the list first, in after_commit).
+    if transaction.parent is not None or _STORED not in session.info:
         return
     storage = get_storage()
     for key in session.info.pop(_STORED):

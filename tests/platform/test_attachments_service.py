@@ -318,14 +318,15 @@ def test_attach_links_unattached_uploads_all_or_nothing(
     run_as(app_url, boss(tenant), go)
 
     # Another tenant's upload cannot be attached: it is invisible.
-    async def upload(db: AsyncSession) -> int:
+    async def upload(db: AsyncSession) -> tuple[int, str]:
         a = await service.store_photo(db, boss(other), photo, "x.jpg")
         assert a.id is not None
-        foreign = a.id
+        foreign, key = a.id, a.storage_key
         await db.commit()
-        return foreign
+        return foreign, key
 
-    foreign = run_as(app_url, boss(other), upload)
+    foreign, key = run_as(app_url, boss(other), upload)
+    assert (files / key).is_file()  # committed, so its file stays
     with pytest.raises(DomainError):
         run_as(
             app_url, boss(tenant), lambda db: service.attach(db, [foreign], "hazard", 1, "before")
@@ -355,3 +356,20 @@ def test_thumbnail_is_small_and_cached_beside_the_original(
     assert cached
     with Image.open(io.BytesIO(thumb)) as im:
         assert im.format == "JPEG" and im.size == (240, 320)
+
+
+def test_webp_photo_is_read_and_turned_into_a_clean_jpeg(
+    app_url: str, files: Path, tenants: tuple[int, int, int]
+) -> None:
+    tenant, _, _ = tenants
+    data = samples.photo_with_exif(size=(200, 100), orientation=6, fmt="WEBP")
+    assert data[8:12] == b"WEBP"
+
+    async def go(db: AsyncSession) -> tuple[dict[str, object], bytes]:
+        a = await service.store_photo(db, boss(tenant), data, "a.webp")
+        return a.model_dump(), get_storage().get(a.storage_key)
+
+    row, stored = run_as(app_url, boss(tenant), go)
+    assert row["content_type"] == "image/jpeg" and (row["width"], row["height"]) == (100, 200)
+    assert row["lat"] == pytest.approx(31.46) and row["taken_at"] is not None
+    assert stored.startswith(b"\xff\xd8") and not samples.has_exif(stored)
