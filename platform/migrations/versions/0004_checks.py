@@ -70,6 +70,8 @@ create table inspection_task (
 );
 create index inspection_task_open on inspection_task (tenant_id, due_at) where status = 'pending';
 create index inspection_task_unit on inspection_task (tenant_id, org_unit_id, starts_at);
+-- Marking missed tasks looks across every tenant for pending tasks past due.
+create index inspection_task_overdue on inspection_task (due_at) where status = 'pending';
 
 -- A check 检查记录: who, when, where (GPS if the device gave it), against a task or ad hoc.
 create table inspection_check (
