@@ -114,7 +114,7 @@ def test_a_tenant_sees_only_its_own_rows(app_db: Connection, two) -> None:
 
 
 def test_a_tenant_cannot_change_or_point_at_another_tenants_rows(app_db: Connection, two) -> None:
-    a, rows_a, b, rows_b = two
+    a, _rows_a, b, rows_b = two
     as_principal(app_db, boss_of(a))
     changed = app_db.execute(
         text("update inspection_task set status = 'done' where id = :k"), {"k": rows_b.task}
@@ -182,7 +182,7 @@ def test_the_town_reads_its_enterprises_checks_and_writes_nothing(
 def test_the_system_principal_reads_lists_writes_tasks_and_sees_no_checks(
     app_db: Connection, two
 ) -> None:
-    a, rows_a, b, rows_b = two
+    _a, rows_a, _b, rows_b = two
     as_principal(app_db, SYSTEM)
     for rows in (rows_a, rows_b):
         assert (
