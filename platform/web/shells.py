@@ -30,7 +30,6 @@ CHINA = ZoneInfo("Asia/Shanghai")
 WALL_MAX_BARS = 16
 
 # Who may open which shell.
-ENTERPRISE = require("enterprise")
 GRID_INSPECTOR = require("gov", roles=("grid_inspector",))
 OFFICER = require("gov", roles=("officer",))
 ENFORCEMENT_OFFICER = require("gov", roles=("enforcement_officer",))
@@ -55,35 +54,8 @@ def home(request: Req) -> Redirect:
 
 
 # --- enterprise -------------------------------------------------------------------------
-
-ENTERPRISE_NAV: Nav = [
-    ("#profile", "企业概况"),
-    ("#risk", "风险分级管控"),
-    ("#hazard", "隐患排查治理"),
-    ("#members", "人员与账号"),
-]
-
-
-@get("/enterprise", guards=[ENTERPRISE], include_in_schema=False)
-async def enterprise_home(request: Req, db: Db) -> Template:
-    """The tenant's profile, its people, and where its dual prevention work stands."""
-    assert request.user.tenant_id is not None  # the guard admits tenant principals only
-    enterprise = await queries.own_enterprise(db, request.user.tenant_id)
-    if enterprise is None:
-        raise NotFound("未找到本企业的登记信息，请联系管理员")
-    return _render(
-        "enterprise.html",
-        request,
-        ENTERPRISE_NAV,
-        org=enterprise["name"],
-        e=enterprise,
-        members=await queries.members(db),
-        # Org units, risk points and hazards arrive with the enterprise domain (tenants/);
-        # until then the page says plainly that none exist.
-        org_units=None,
-        risk_points=None,
-        hazards=None,
-    )
+# The enterprise home `/enterprise` (alarms, numbers, profile, people) is served by the
+# enterprise domain: anwang.tenants.reminders.pages.
 
 
 # --- grid inspector -----------------------------------------------------------------------
@@ -272,7 +244,6 @@ async def command_panel(request: Req, db: Db) -> Template:
 
 shell_routes = [
     home,
-    enterprise_home,
     inspector_home,
     bureau_home,
     bureau_enterprises,

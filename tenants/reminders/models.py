@@ -20,6 +20,8 @@ class Certificate(TenantRow, table=True):
     expires_on: date | None = None
     attachment_id: int | None = None
     created_at: datetime | None = server_default()
+    # Where its reminders show: the holder's unit (set from the staff record), else the root.
+    org_unit_id: int | None = None
 
 
 class Equipment(TenantRow, table=True):

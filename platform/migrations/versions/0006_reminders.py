@@ -28,8 +28,11 @@ create table certificate (
   expires_on date,
   attachment_id bigint,
   created_at timestamptz not null default now(),
+  -- where its reminders show: the holder's unit (a staff certificate), else the company root
+  org_unit_id bigint,
   primary key (tenant_id, id),
   foreign key (tenant_id, staff_id) references staff (tenant_id, id),
+  foreign key (tenant_id, org_unit_id) references org_unit (tenant_id, id),
   foreign key (tenant_id, attachment_id) references attachment (tenant_id, id)
 );
 create index certificate_expiry on certificate (expires_on);
