@@ -22,7 +22,9 @@ from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 
 # Room for the multipart framing around the one file; the file itself is checked exactly.
-_BODY_LIMIT = service.MAX_UPLOAD_BYTES + 64 * 1024
+# Other domains' upload forms may use it as their route's `request_max_body_size`.
+UPLOAD_BODY_LIMIT = service.MAX_UPLOAD_BYTES + 64 * 1024
+_BODY_LIMIT = UPLOAD_BODY_LIMIT
 _INLINE = ("image/", documents.PDF)
 _CACHE = "private, max-age=86400"
 READERS = require("enterprise", "gov", "sector")
@@ -45,12 +47,18 @@ async def _read_upload(request: Upload, what: str) -> tuple[bytes, str]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise DomainError("请选择要上传的文件", field="file")
+    return await read_upload_file(upload, what), upload.filename or ""
+
+
+async def read_upload_file(upload: UploadFile, what: str = "照片") -> bytes:
+    """The bytes of one uploaded file, read no further than the limit allows (for other
+    domains' form handlers too); refused with TooLarge (413) or as empty."""
     try:
         data = await upload.read(service.MAX_UPLOAD_BYTES + 1)
     finally:
         await upload.close()
     service.check_size(len(data), what)
-    return data, upload.filename or ""
+    return data
 
 
 @post(
