@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -42,7 +43,9 @@ def run_as(app_url: str, principal: Principal, fn: Callable[[AsyncSession], Awai
         finally:
             await engine.dispose()
 
-    return asyncio.run(go())
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def enterprise(tenant_id: int, uid: int | None = None, role: str = "boss") -> Principal:
