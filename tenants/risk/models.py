@@ -54,6 +54,7 @@ class RiskPoint(TenantRow, table=True):
     control_unit_id: int | None = None
     control_leader: str = ""
     qr_token: str | None = server_default()
+    emergency_phone: str = ""
     status: str = "active"
     created_at: datetime | None = server_default()
     updated_at: datetime | None = server_default()

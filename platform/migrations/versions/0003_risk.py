@@ -57,6 +57,8 @@ create table risk_point (
   control_unit_id bigint,
   control_leader text not null default '',
   qr_token text not null default replace(gen_random_uuid()::text, '-', ''),
+  -- the number printed on the post's notice card beside 119/120/110 (本岗位应急电话)
+  emergency_phone text not null default '' check (length(emergency_phone) <= 50),
   status text not null default 'active' check (status in ('active', 'retired')),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
