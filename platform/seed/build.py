@@ -11,6 +11,7 @@ from anwang.platform.identity.service import GOV_ROLE_NAMES, TENANT_ROLE_NAMES
 from anwang.platform.registry.credit_code import make_credit_code
 from anwang.platform.registry.sectors import SECTOR_DEPARTMENTS
 from anwang.platform.seed import names
+from anwang.platform.seed.dual_prevention import TenantPeople
 from anwang.platform.seed.geography import HOME_DISTRICT, Area, build_tree
 from anwang.platform.seed.sites import SITE_KINDS, SMALL_SITES, TAICANG_SITES, public_sites
 
@@ -53,6 +54,9 @@ class CityRows:
     gov_membership: list[Row] = field(default_factory=list)
     public_sites: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    # the accounts of each tenant the enterprise-side data names as actors
+    people: dict[int, TenantPeople] = field(default_factory=dict)
+    demo_tenant: int = 0
 
 
 class Ids:
@@ -200,13 +204,15 @@ class Builder:
         )
         return user_id
 
-    def gov_user(self, username: str, body: int, area: Area, role: str) -> None:
+    def gov_user(self, username: str, body: int, area: Area, role: str) -> int:
         user_id = self.user(username)
         member = (self.ids["gov_membership"](), user_id, body, area.id, role)
         self.rows.gov_membership.append(member)
+        return user_id
 
     def users(self) -> None:
         self.fixed_logins()
+        patrols: dict[int, int] = {}  # grid or town id → its inspector's or officer's user id
         city = self.city
         self.gov_user(f"city{city.code}", self.bureau[city.id], city, "officer")
         for a in self.rows.areas:
@@ -219,14 +225,28 @@ class Builder:
                     body = self.sector_body[a.id, sector]
                     self.gov_user(f"{sector}{a.code}", body, a, "sector_officer")
             elif a.level == "town":
-                self.gov_user(f"town{a.code}", self.bureau[a.id], a, "officer")
+                patrols[a.id] = self.gov_user(f"town{a.code}", self.bureau[a.id], a, "officer")
             elif a.level == "grid":
                 assert a.parent is not None
-                self.gov_user(f"grid{a.code}", self.bureau[a.parent.id], a, "grid_inspector")
+                patrols[a.id] = self.gov_user(
+                    f"grid{a.code}", self.bureau[a.parent.id], a, "grid_inspector"
+                )
+        town_of = {a.id: a.parent.id for a in self.rows.areas if a.level == "grid" and a.parent}
         for e in self.rows.enterprise:
             # Usernames need 3 characters: e01 … e09, then e10, e11 …
             user_id = self.user(f"e{e.id:02d}", e.legal_representative)
             self.rows.tenant_membership.append((e.id, user_id, "boss"))
+            people = self.rows.people.get(e.id)
+            if people is None:
+                # and a safety manager 安全管理员 s01, s02 …, who runs the checks and hazards
+                safety_name = names.person(self.people)
+                safety = self.user(f"s{e.id:02d}", safety_name)
+                self.rows.tenant_membership.append((e.id, safety, "safety_manager"))
+                people = TenantPeople(user_id, safety)
+                people.names = {user_id: e.legal_representative, safety: safety_name}
+                self.rows.people[e.id] = people
+            people.inspector = patrols.get(e.jurisdiction_id)
+            people.officer = patrols.get(town_of.get(e.jurisdiction_id, 0))
 
     def fixed_logins(self) -> None:
         """The memorable demo accounts, all inside 太仓市 so they see each other's data."""
@@ -240,14 +260,27 @@ class Builder:
             if e.jurisdiction_id == grid.id and e.kind == "enterprise"
         )
         logins = self.rows.logins
-        for username, role in (
-            ("boss", "boss"),
-            ("safety", "safety_manager"),
-            ("worker", "worker"),
+        accounts: dict[str, int] = {}
+        display: dict[int, str] = {}
+        for username, role, where in (
+            ("boss", "boss", ""),
+            ("safety", "safety_manager", ""),
+            ("worker", "worker", ""),
+            # a workshop head and a team head above `worker` (see dual_prevention.py)
+            ("chejian", "unit_head", "车间主任"),
+            ("banzu", "unit_head", "班组长"),
         ):
-            user_id = self.user(username, firm.legal_representative if role == "boss" else None)
+            name = firm.legal_representative if role == "boss" else names.person(self.people)
+            user_id = accounts[username] = self.user(username, name)
+            display[user_id] = name
             self.rows.tenant_membership.append((firm.id, user_id, role))
-            logins.append((username, TENANT_ROLE_NAMES[role], firm.name))
+            title = f"{TENANT_ROLE_NAMES[role]}（{where}）" if where else TENANT_ROLE_NAMES[role]
+            logins.append((username, title, firm.name))
+        self.rows.demo_tenant = firm.id
+        self.rows.people[firm.id] = TenantPeople(
+            accounts["boss"], accounts["safety"], accounts["chejian"], accounts["banzu"],
+            accounts["worker"], names=display,
+        )  # fmt: skip
         gov: list[tuple[str, int, Area, str, str]] = [
             ("grid", self.bureau[town.id], grid, "grid_inspector", grid.name),
             ("town", self.bureau[town.id], town, "officer", town.name),
