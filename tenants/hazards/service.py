@@ -523,10 +523,18 @@ async def _reopen(
 ) -> tuple[str, dict[str, Any]]:
     errors: dict[str, str] = {}
     reason = _text(errors, "reason", d.reason, "重新打开的理由", REASON_MAX, required=True)
-    # A hazard fixed on the spot has nobody responsible and no deadline yet: it needs both.
-    needs = h.responsible_user_id is None or h.deadline is None
-    responsible = await _responsible(db, errors, d.responsible_user_id, required=needs)
-    deadline = _future_deadline(errors, "deadline", d.deadline, "整改期限", required=needs)
+    # A hazard fixed on the spot has nobody responsible and no deadline yet; one whose
+    # deadline has passed needs a new one (its overdue alarms then count from that one).
+    responsible = await _responsible(
+        db, errors, d.responsible_user_id, required=h.responsible_user_id is None
+    )
+    deadline = _future_deadline(
+        errors,
+        "deadline",
+        d.deadline,
+        "新的整改期限",
+        required=h.deadline is None or h.deadline < today(),
+    )
     if errors:
         raise InvalidInput(errors)
     details: dict[str, Any] = {}
