@@ -173,6 +173,7 @@ def _errors(error: ValidationError, labels: dict[str, str]) -> dict[str, str]:
                 "date_from_datetime_parsing": f"{label}不是有效的日期",
                 "date_parsing": f"{label}不是有效的日期",
                 "int_parsing": f"请从列表中选择{label}",
+                "int_type": f"请选择{label}",
                 "literal_error": f"请从列表中选择{label}",
             }.get(detail["type"], f"{label}填写有误")
         messages.setdefault(name, message)
