@@ -393,7 +393,6 @@ def test_another_tenants_tasks_and_checks_are_404(
 def test_a_not_ok_item_opens_a_hazard_linked_to_its_risk_point(
     client: TestClient, plant: Plant, task: tuple[int, list[dict]], owner_url: str
 ) -> None:
-    pytest.importorskip("anwang.tenants.hazards.service")
     task_id, items = task
     h = token(client, plant.worker)
     results = [{"item_id": i["id"], "result": "ok"} for i in items]
