@@ -11,7 +11,6 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
-from anwang.platform.errors import DomainError
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.shells import Req
@@ -224,8 +223,6 @@ async def export_xlsx(
         headers={"content-disposition": attachment_header("风险分级管控清单.xlsx")},
     )
 
-
-__all__ = ["DomainError"]
 
 routes: list[Any] = [
     RiskPointController,
