@@ -6,9 +6,9 @@ refused form writes nothing."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from urllib.parse import urlencode
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import get, post
 from litestar.params import FromPath, FromQuery
