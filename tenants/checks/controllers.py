@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
@@ -379,6 +380,11 @@ async def _form_page(
     )
 
 
+def _plain(row: Any) -> Any:
+    """A detached copy of a table row, for rendering after the session rolled back."""
+    return SimpleNamespace(**row.model_dump())
+
+
 def _frame() -> dict[str, Any]:
     from anwang.platform.web.labels import Labels
     from anwang.tenants import vocabulary
@@ -399,6 +405,9 @@ async def _submit(
     risk_point_id: int | None,
 ) -> Redirect | Template:
     """Store the photos, record the check, or come back with everything typed kept."""
+    # Plain copies: a refusal rolls the session back, which expires its objects.
+    checklist = _plain(checklist)
+    items = [_plain(i) for i in items]
     form_data = await request.form()
     form = _parse_form(form_data, items)
     p = request.user
@@ -615,7 +624,11 @@ async def _unit_choices(db: AsyncSession) -> list[tuple[int, str]]:
 
 @get("/enterprise/checklists", guards=[ENTERPRISE], include_in_schema=False)
 async def checklists_page(
-    request: Req, db: Db, generated: FromQuery[str] = "", error: FromQuery[str] = ""
+    request: Req,
+    db: Db,
+    generated: FromQuery[str] = "",
+    error: FromQuery[str] = "",
+    unit: FromQuery[int | None] = None,
 ) -> Template:
     """排查清单: every list of the tenant, generating lists from the risk points, the monthly
     comprehensive self-check, and special checks."""
@@ -627,12 +640,14 @@ async def checklists_page(
         company=is_company_level(request.user),
         generated=generated,
         error=error,
+        chosen_unit=unit,
     )
 
 
-async def _generated_redirect(result: GenerateResult) -> Redirect:
+async def _generated_redirect(result: GenerateResult, unit: int | None = None) -> Redirect:
     note = f"{result.checklists_created}-{result.items_added}"
-    return Redirect(f"/enterprise/checklists?generated={note}", status_code=303)
+    then = f"&unit={unit}" if unit is not None else ""
+    return Redirect(f"/enterprise/checklists?generated={note}{then}", status_code=303)
 
 
 @post("/enterprise/checklists/generate", guards=[ENTERPRISE], include_in_schema=False)
@@ -645,7 +660,7 @@ async def checklists_generate(request: Req, db: Db) -> Redirect | Template:
         result = await service.generate_from_risk_points(db, request.user, unit)
     except ValueError:
         return Redirect("/enterprise/checklists?error=unit", status_code=303)
-    return await _generated_redirect(result)
+    return await _generated_redirect(result, unit)
 
 
 @post("/enterprise/checklists/comprehensive", guards=[ENTERPRISE], include_in_schema=False)
