@@ -20,6 +20,7 @@ from anwang.platform.web.shells import Req
 from anwang.tenants import vocabulary
 from anwang.tenants.hazards import repository, service, states
 from anwang.tenants.hazards.models import Hazard
+from anwang.tenants.hazards.pages import page_routes
 from anwang.tenants.hazards.schemas import (
     HazardAction,
     HazardCreate,
@@ -171,4 +172,4 @@ class HazardController(Controller):
         return await hazard_detail(db, request, h)
 
 
-routes: list[Any] = [HazardController]
+routes: list[Any] = [HazardController, *page_routes]
