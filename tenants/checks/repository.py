@@ -146,6 +146,11 @@ async def next_sort(db: AsyncSession, checklist_id: int) -> int:
     return int(row["n"]) if row else 1
 
 
+# Routine lists check what can be seen on site; training and emergency measures are checked
+# in the monthly comprehensive self-check.
+ROUTINE_MEASURE_KINDS = ("engineering", "management", "ppe")
+_ROUTINE_KINDS = ", ".join(f"'{k}'" for k in ROUTINE_MEASURE_KINDS)
+
 _FREQUENCY_NAMES = """case {0} when 'shift' then '每班' when 'daily' then '每日'
   when 'weekly' then '每周' when 'monthly' then '每月' when 'quarterly' then '每季度'
   else '每年' end"""
@@ -175,7 +180,8 @@ async def create_routine_lists(
                'routine', rp.inspection_frequency, :uid
         {_SUBTREE_POINTS}
           and exists (select 1 from control_measure m
-                      where m.tenant_id = rp.tenant_id and m.risk_point_id = rp.id)
+                      where m.tenant_id = rp.tenant_id and m.risk_point_id = rp.id
+                        and m.kind in ({_ROUTINE_KINDS}))
           and not exists (select 1 from checklist c
                           where c.tenant_id = rp.tenant_id and c.org_unit_id = rp.org_unit_id
                             and c.kind = 'routine' and c.frequency = rp.inspection_frequency
@@ -196,7 +202,7 @@ async def add_routine_items(db: AsyncSession, tenant_id: int, unit_id: int) -> l
     that received items (one id per item)."""
     rows = await _rows(
         db,
-        """
+        f"""
         insert into checklist_item (tenant_id, checklist_id, risk_point_id, control_measure_id,
                                     content, sort)
         select :t, c.id, rp.id, m.id, left(rp.name || '：' || m.content, 500),
@@ -208,6 +214,7 @@ async def add_routine_items(db: AsyncSession, tenant_id: int, unit_id: int) -> l
         join org_unit top on top.tenant_id = u.tenant_id and top.id = :unit
                          and u.path <@ top.path
         join control_measure m on m.tenant_id = rp.tenant_id and m.risk_point_id = rp.id
+                              and m.kind in ({_ROUTINE_KINDS})
         join lateral (
           select c.id, c.tenant_id from checklist c
           where c.tenant_id = rp.tenant_id and c.org_unit_id = rp.org_unit_id
@@ -236,49 +243,79 @@ async def comprehensive_list(db: AsyncSession) -> Checklist | None:
     ).first()
 
 
-async def add_point_items(
-    db: AsyncSession, tenant_id: int, checklist_id: int, risk_point_ids: Sequence[int] | None
-) -> int:
-    """Items of risk points into one list: one per control measure the list lacks, and for a
-    point without any measure one general item, so every point has at least one item.
-    `risk_point_ids` None means every active risk point. Returns the number of items added."""
-    params: dict[str, Any] = {"t": tenant_id, "c": checklist_id}
-    pick = "rp.status = 'active'"
-    if risk_point_ids is not None:
-        pick += " and rp.id = any(:ids)"
-        params["ids"] = list(risk_point_ids)
+async def add_point_summaries(db: AsyncSession, tenant_id: int, checklist_id: int) -> int:
+    """Into the monthly comprehensive self-check: one item per active risk point the list
+    does not cover yet, naming the point's control measures (or asking for them, when it
+    has none). Returns the number of items added."""
     rows = await _rows(
         db,
-        f"""
-        with wanted as (
+        """
+        insert into checklist_item (tenant_id, checklist_id, risk_point_id, content, sort)
+        select :t, :c, rp.id,
+               left(rp.name || '：' || coalesce(
+                 (select string_agg(m.content, '；' order by m.sort, m.id) from control_measure m
+                   where m.tenant_id = rp.tenant_id and m.risk_point_id = rp.id),
+                 '管控措施落实情况'), 500),
+               coalesce((select max(i.sort) from checklist_item i
+                          where i.tenant_id = :t and i.checklist_id = :c), 0)
+               + row_number() over (order by u.path, rp.id)
+        from risk_point rp
+        join org_unit u on u.tenant_id = rp.tenant_id and u.id = rp.org_unit_id
+        where rp.status = 'active'
+          and not exists (select 1 from checklist_item i
+                          where i.tenant_id = :t and i.checklist_id = :c
+                            and i.risk_point_id = rp.id)
+        returning id
+        """,
+        t=tenant_id,
+        c=checklist_id,
+    )
+    return len(rows)
+
+
+async def add_point_items(
+    db: AsyncSession, tenant_id: int, checklist_id: int, risk_point_ids: Sequence[int]
+) -> int:
+    """Items of the picked risk points into one list (a special check): one per control
+    measure the list lacks, and for a point without any measure one general item. Returns the
+    number of items added."""
+    rows = await _rows(
+        db,
+        """
+        with picked as (
+          select rp.*, u.path from risk_point rp
+          join org_unit u on u.tenant_id = rp.tenant_id and u.id = rp.org_unit_id
+          where rp.status = 'active' and rp.id = any(:ids)
+        ), wanted as (
           select rp.id as risk_point_id, m.id as measure_id,
                  left(rp.name || '：' || m.content, 500) as content,
-                 u.path, rp.id as rp_sort, m.sort as m_sort
-          from risk_point rp
-          join org_unit u on u.tenant_id = rp.tenant_id and u.id = rp.org_unit_id
+                 rp.path, m.sort as m_sort
+          from picked rp
           join control_measure m on m.tenant_id = rp.tenant_id and m.risk_point_id = rp.id
-          where {pick}
-            and not exists (select 1 from checklist_item i
-                            where i.checklist_id = :c and i.control_measure_id = m.id)
+          where not exists (select 1 from checklist_item i
+                            where i.tenant_id = :t and i.checklist_id = :c
+                              and i.control_measure_id = m.id)
           union all
-          select rp.id, null, left(rp.name || '：管控措施落实情况', 500), u.path, rp.id, 0
-          from risk_point rp
-          join org_unit u on u.tenant_id = rp.tenant_id and u.id = rp.org_unit_id
-          where {pick}
-            and not exists (select 1 from control_measure m
+          select rp.id, null, left(rp.name || '：管控措施落实情况', 500), rp.path, 0
+          from picked rp
+          where not exists (select 1 from control_measure m
                             where m.tenant_id = rp.tenant_id and m.risk_point_id = rp.id)
             and not exists (select 1 from checklist_item i
-                            where i.checklist_id = :c and i.risk_point_id = rp.id)
+                            where i.tenant_id = :t and i.checklist_id = :c
+                              and i.risk_point_id = rp.id)
         )
         insert into checklist_item (tenant_id, checklist_id, risk_point_id, control_measure_id,
                                     content, sort)
         select :t, :c, w.risk_point_id, w.measure_id, w.content,
-               coalesce((select max(i.sort) from checklist_item i where i.checklist_id = :c), 0)
-               + row_number() over (order by w.path, w.rp_sort, w.m_sort, w.measure_id)
+               coalesce((select max(i.sort) from checklist_item i
+                          where i.tenant_id = :t and i.checklist_id = :c), 0)
+               + row_number() over (order by w.path, w.risk_point_id, w.m_sort, w.measure_id)
         from wanted w
         returning id
         """,
-        **params,
+        t=tenant_id,
+        c=checklist_id,
+        ids=list(risk_point_ids),
     )
     return len(rows)
 

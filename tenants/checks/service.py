@@ -225,8 +225,9 @@ async def generate_from_risk_points(
     db: AsyncSession, p: Principal, org_unit_id: int | None = None
 ) -> GenerateResult:
     """由风险点生成排查清单: for the unit (default: the whole company) and its subtree, one
-    routine list per (unit, frequency) with one item per control measure. Running it again
-    adds only the measures added since."""
+    routine list per (unit, frequency) with one item per control measure checked on site
+    (engineering, management, PPE; training and emergency ones belong to the monthly
+    comprehensive self-check). Running it again adds only the measures added since."""
     tenant = _tenant(p)
     unit = org_unit_id if org_unit_id is not None else await repository.root_unit_id(db)
     if unit is None or not await repository.unit_exists(db, unit):
@@ -242,8 +243,9 @@ async def generate_from_risk_points(
 
 
 async def generate_comprehensive(db: AsyncSession, p: Principal) -> GenerateResult:
-    """The monthly comprehensive self-check 月度综合检查 at company level, with at least one
-    item for every active risk point; run again, it adds the points and measures added since."""
+    """The monthly comprehensive self-check 月度综合检查 at company level, with one item for
+    every active risk point (naming its control measures); run again, it adds the risk
+    points added since."""
     tenant = _tenant(p)
     if not is_company_level(p):
         raise Forbidden("月度综合检查由主要负责人、安全管理员或系统管理员生成")
@@ -265,7 +267,7 @@ async def generate_comprehensive(db: AsyncSession, p: Principal) -> GenerateResu
         await db.flush()
         created = 1
     assert checklist.id is not None
-    added = await repository.add_point_items(db, tenant, checklist.id, None)
+    added = await repository.add_point_summaries(db, tenant, checklist.id)
     return GenerateResult(
         checklists_created=created, items_added=added, checklist_ids=[checklist.id]
     )

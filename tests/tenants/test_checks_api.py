@@ -148,11 +148,12 @@ def test_lists_from_risk_points_one_per_unit_and_frequency_idempotent(
         c.execute(
             text(
                 "insert into control_measure (tenant_id, risk_point_id, kind, content)"
-                " values (:t, :rp, 'training', '岗前培训合格')"
+                " values (:t, :rp, 'management', '点检记录完整'), (:t, :rp, 'training', '岗前培训合格')"
             ),
             {"t": plant.tenant, "rp": plant.press},
         )
-    # The unit head may generate for the workshop they manage; only the new measure is added.
+    # The unit head may generate for the workshop they manage; only the new measure is added
+    # (training is checked in the monthly comprehensive self-check, not on every round).
     head = token(client, plant.head)
     third = client.post(
         "/api/v1/checklists/generate-from-risk-points",
