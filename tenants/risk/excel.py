@@ -197,7 +197,7 @@ def _sheet_rows(workbook: Any) -> tuple[int, list[str], list[tuple[int, list[Any
     """The header row (its number and names) and the data rows after it, of the sheet named
     风险点清单 or else the first sheet."""
     sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-    header_at, header = 0, []
+    header_at, header = 0, list[str]()
     rows: list[tuple[int, list[Any]]] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = list(values)

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import delete, func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from anwang.tenants.org.models import OrgUnit
 from anwang.tenants.risk.models import (
@@ -43,7 +42,7 @@ async def get_point_by_token(db: AsyncSession, token: str) -> RiskPoint | None:
     return (await db.exec(select(RiskPoint).where(RiskPoint.qr_token == token))).first()
 
 
-def _filtered(query: SelectOfScalar[Any], f: PointFilter, *, with_level: bool) -> Any:
+def _filtered(query: Any, f: PointFilter, *, with_level: bool) -> Any:
     if f.status != "all":
         query = query.where(RiskPoint.status == f.status)
     if f.org_unit_id is not None:
