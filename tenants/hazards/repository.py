@@ -12,7 +12,6 @@ from sqlalchemy import func, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from anwang.platform.identity.models import TenantMembership, User
 from anwang.tenants.hazards.models import Hazard, HazardEvent, HazardExtension
@@ -39,9 +38,8 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
     return (col(Hazard.deadline) < today) & col(Hazard.state).in_(sorted(OPEN_STATES))
 
 
-def _filtered(
-    query: SelectOfScalar[Any], f: HazardFilter, today: date, *, with_state: bool = True
-) -> SelectOfScalar[Any]:
+def _filtered(query: Any, f: HazardFilter, today: date, *, with_state: bool = True) -> Any:
+    """`query` (a select of hazards, or of per-state counts) with the filters applied."""
     if with_state and f.state:
         query = query.where(Hazard.state == f.state)
     if f.tier:

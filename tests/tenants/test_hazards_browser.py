@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
 from anwang.tenants.hazards import service
 from tests.platform.browser import DESKTOP, has_horizontal_scroll, login
@@ -31,7 +31,7 @@ def jpeg(colour: str = "orange") -> bytes:
     return out.getvalue()
 
 
-def photo_file(name: str = "现场.jpg", colour: str = "orange") -> dict[str, object]:
+def photo_file(name: str = "现场.jpg", colour: str = "orange") -> FilePayload:
     return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg(colour)}
 
 
@@ -71,7 +71,7 @@ def test_worker_reports_a_hazard_with_a_photo_from_a_phone(base: str, phone: Pag
     expect(phone.locator("#e-title")).to_have_text("请填写隐患标题")
     expect(phone.locator("#f-location")).to_have_value("二号车间配电房")
 
-    phone.set_input_files("#f-photos", files=[photo_file()])  # type: ignore[list-item]
+    phone.set_input_files("#f-photos", files=[photo_file()])
     expect(phone.locator('[data-files-for="f-photos"]')).to_have_text("已选择 1 张照片")
     phone.fill("#f-title", title)
     phone.fill("#f-description", "配电箱门敞开，内部带电部分外露")
@@ -110,7 +110,7 @@ def test_confirm_rectify_and_accept_by_another_person(
 
     worker = signed_in("worker")
     worker.goto(f"{base}/enterprise/hazards/report")
-    worker.set_input_files("#f-photos", files=[photo_file()])  # type: ignore[list-item]
+    worker.set_input_files("#f-photos", files=[photo_file()])
     worker.fill("#f-title", title)
     worker.fill("#f-location", "一号仓库北侧")
     with worker.expect_navigation():
@@ -152,7 +152,7 @@ def test_confirm_rectify_and_accept_by_another_person(
     expect(responsible.locator("[data-state]")).to_have_text("整改中")
     submit = responsible.locator("#act-submit")
     submit.locator("textarea[name=measure]").fill("已清走杂物并张贴禁止堆放标识")
-    responsible.set_input_files("#f-submit-photos", files=[photo_file("整改后.jpg", "green")])  # type: ignore[list-item]
+    responsible.set_input_files("#f-submit-photos", files=[photo_file("整改后.jpg", "green")])
     with responsible.expect_navigation():
         submit.locator("button[type=submit]").click()
     expect(responsible.locator("[data-state]")).to_have_text("待验收")
