@@ -144,22 +144,29 @@ def period_label(frequency: str | None, key: str) -> str:
 # The candidates are the active, non-empty checklists of every tenant joined to the period of
 # their frequency. The anti-join on the unique key (tenant_id, checklist_id, period_key) leaves
 # out tasks already made, so a repeated run (every 15 minutes) inserts nothing and fires no row
-# trigger; ON CONFLICT DO NOTHING covers two runs racing each other. The scope columns are
-# copied from the checklist, the tenant's own row, by the table's trigger.
+# trigger; ON CONFLICT DO NOTHING covers two runs racing each other. The candidates are
+# materialized so that all three key columns come from one relation: the anti-join then probes
+# the unique index on all three (joined straight to the period rows, the planner matched only
+# tenant and list and filtered every task the list ever had). The scope columns are filled by
+# the table's trigger from the tenant.
 _GENERATE = text("""
+with candidate as materialized (
+  select c.tenant_id, c.id as checklist_id, c.org_unit_id, p.key, p.starts_at, p.due_at
+  from unnest(cast(:freqs as text[]), cast(:shifts as int[]), cast(:keys as text[]),
+              cast(:starts as timestamptz[]), cast(:dues as timestamptz[]))
+         as p(frequency, shifts, key, starts_at, due_at)
+  join checklist c
+    on c.active and c.frequency = p.frequency
+   and (p.shifts is null or c.shifts_per_day = p.shifts)
+)
 insert into inspection_task (tenant_id, checklist_id, org_unit_id, period_key, starts_at, due_at)
-select c.tenant_id, c.id, c.org_unit_id, p.key, p.starts_at, p.due_at
-from unnest(cast(:freqs as text[]), cast(:shifts as int[]), cast(:keys as text[]),
-            cast(:starts as timestamptz[]), cast(:dues as timestamptz[]))
-       as p(frequency, shifts, key, starts_at, due_at)
-join checklist c
-  on c.active and c.frequency = p.frequency
- and (p.shifts is null or c.shifts_per_day = p.shifts)
-where exists (select 1 from checklist_item i
-              where i.tenant_id = c.tenant_id and i.checklist_id = c.id)
-  and not exists (select 1 from inspection_task t
-                  where t.tenant_id = c.tenant_id and t.checklist_id = c.id
-                    and t.period_key = p.key)
+select n.tenant_id, n.checklist_id, n.org_unit_id, n.key, n.starts_at, n.due_at
+from candidate n
+where not exists (select 1 from inspection_task t
+                  where t.tenant_id = n.tenant_id and t.checklist_id = n.checklist_id
+                    and t.period_key = n.key)
+  and exists (select 1 from checklist_item i
+              where i.tenant_id = n.tenant_id and i.checklist_id = n.checklist_id)
 on conflict (tenant_id, checklist_id, period_key) do nothing
 """)
 
