@@ -408,7 +408,7 @@ async def _detail(
         NAV,
         pt=point,
         history=list(reversed(history)),
-        a=a or AssessForm(control_leader=point.control_leader),
+        a=a or AssessForm(method=point.method or "", control_leader=point.control_leader),
         errors=errors or {},
         saved=saved,
         rules={m: grading.rule_text(m, r.thresholds) for m, r in rules.items()},

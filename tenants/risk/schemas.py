@@ -84,7 +84,9 @@ class RiskPointCreate(BaseModel):
     control_level: str | None = Field(
         default=None, description="set to override the level's default control level"
     )
-    control_unit_id: int | None = None
+    control_unit_id: int | None = Field(
+        default=None, description="the controlling unit of an overridden control level"
+    )
     control_leader: str = Field(default="", max_length=50)
     emergency_phone: str = Field(default="", max_length=50)
     assessment: AssessmentIn | None = None

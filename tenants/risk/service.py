@@ -392,12 +392,15 @@ async def default_control_unit(db: AsyncSession, org_unit_id: int, control_level
     return org_unit_id
 
 
-async def _apply_control(db: AsyncSession, point: RiskPoint, unit_given: bool) -> None:
+async def _apply_control(db: AsyncSession, point: RiskPoint) -> None:
+    """Graded control: the level's default control level and unit unless overridden; an
+    overridden level keeps the unit chosen for it (or that level's default unit)."""
     if not point.control_level_overridden:
         point.control_level = V.DEFAULT_CONTROL_LEVEL.get(point.level or "")
+        point.control_unit_id = None
     if point.control_level is None:
         point.control_unit_id = None
-    elif not unit_given or point.control_unit_id is None:
+    elif point.control_unit_id is None:
         point.control_unit_id = await default_control_unit(
             db, point.org_unit_id, point.control_level
         )
@@ -529,7 +532,7 @@ async def create_point(db: AsyncSession, p: Principal, data: RiskPointCreate) ->
     await _save_measures(db, point, clean["measures"])
     if data.assessment is not None:
         await _record(db, p, point, data.assessment, await _rule_for(db, p, data.assessment.method))
-    await _apply_control(db, point, data.control_unit_id is not None)
+    await _apply_control(db, point)
     db.add(point)
     await db.flush()
     await db.refresh(point)
@@ -571,8 +574,10 @@ async def update_point(
         if field in clean:
             setattr(point, field, clean[field])
     if clean.get("control_level") is not None:
-        if clean["control_level"] != point.control_level and data.control_unit_id is None:
-            point.control_unit_id = None  # a new level gets that level's unit unless one is given
+        if data.control_unit_id is None and (
+            "control_unit_id" in sent or clean["control_level"] != point.control_level
+        ):
+            point.control_unit_id = None  # that level's default unit unless one is given
         point.control_level = clean["control_level"]
         point.control_level_overridden = True
     if data.control_level_overridden is False:
@@ -581,7 +586,7 @@ async def update_point(
             point.control_unit_id = None
     if "measures" in clean:
         await _save_measures(db, point, clean["measures"])
-    await _apply_control(db, point, point.control_unit_id is not None)
+    await _apply_control(db, point)
     await _touch(db, point)
     return point
 
@@ -599,7 +604,7 @@ async def assess_point(
         point.control_leader = data.control_leader.strip()
     row = await _record(db, p, point, data, await _rule_for(db, p, data.method))
     # A new level brings its own default unit unless the control level was overridden.
-    await _apply_control(db, point, point.control_level_overridden)
+    await _apply_control(db, point)
     await _touch(db, point)
     await db.refresh(row)
     return row

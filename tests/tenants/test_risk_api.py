@@ -232,6 +232,14 @@ def test_control_level_override_and_return_to_default(
     p = r.json()
     assert not p["control_level_overridden"]
     assert (p["control_level"], p["control_unit_id"]) == ("workshop", tree["shop"])
+    # moved to a department without workshops, the default unit follows (its own unit)
+    p = client.patch(f"{API}/{pid}", headers=h, json={"org_unit_id": tree["other"]}).json()
+    assert (p["control_level"], p["control_unit_id"]) == ("workshop", tree["other"])
+    # an overridden level with the unit cleared returns to that level's default unit
+    p = client.patch(
+        f"{API}/{pid}", headers=h, json={"control_level": "company", "control_unit_id": None}
+    ).json()
+    assert (p["control_level"], p["control_unit_id"]) == ("company", tree["root"])
 
 
 def test_edit_measures_keeps_ids_and_retire(client: TestClient, tree: dict[str, int]) -> None:
