@@ -126,14 +126,14 @@ def period_label(frequency: str | None, key: str) -> str:
                 y, m, dd = (int(x) for x in key.split("-"))
                 return f"{y}年{m}月{dd}日"
             case "weekly":
-                y, w = key.split("-W")
-                return f"{y}年第{int(w)}周"
+                year, week = key.split("-W")
+                return f"{year}年第{int(week)}周"
             case "monthly":
-                y, m = key.split("-")
-                return f"{y}年{int(m)}月"
+                year, month = key.split("-")
+                return f"{year}年{int(month)}月"
             case "quarterly":
-                y, q = key.split("-Q")
-                return f"{y}年第{q}季度"
+                year, quarter = key.split("-Q")
+                return f"{year}年第{quarter}季度"
             case "yearly":
                 return f"{key}年"
     except ValueError:
