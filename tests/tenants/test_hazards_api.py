@@ -212,3 +212,15 @@ def test_another_tenants_hazard_is_404(client: TestClient, people: dict[str, Any
     assert r.status_code == 404
     listed = client.get(API, headers=stranger, params={"limit": 500}).json()
     assert hazard["id"] not in [i["id"] for i in listed["items"]]
+
+
+def test_the_towns_officer_reads_but_takes_no_step(client: TestClient) -> None:
+    # The demo enterprise lies in the demo town's jurisdiction.
+    hazard = report(client, token(client, "worker"))
+    town = token(client, "town")
+    detail = client.get(f"{API}/{hazard['id']}", headers=town)
+    assert detail.status_code == 200 and detail.json()["allowed_actions"] == []
+    assert client.get(f"{API}/{hazard['id']}/events", headers=town).status_code == 200
+    r = client.post(f"{API}/{hazard['id']}/actions/reject", headers=town, json={"reason": "x"})
+    assert r.status_code == 403
+    assert client.post(API, headers=town, json={"title": "政府不能上报企业隐患"}).status_code == 403
