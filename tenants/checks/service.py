@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, text
+from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -518,14 +518,6 @@ async def record_check(
         task.status = "done"
         task.done_at = now
         db.add(task)
-        # An alarm raised while the task was late stops once it is done.
-        await db.execute(
-            text(
-                "update alarm set resolved_at = now() where subject_table = 'inspection_task'"
-                " and subject_id = :id and resolved_at is null"
-            ),
-            {"id": task.id},
-        )
     try:
         await db.flush()
     except IntegrityError as e:
