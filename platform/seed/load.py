@@ -76,7 +76,7 @@ def _refuse_unless_empty(cur: psycopg.Cursor[Any]) -> None:
 # (ALTER TABLE takes a lock no other session can pass until the commit), and switched on again
 # before the commit; any other trigger, and every foreign key and check, still applies.
 def _domain_triggers(table: str) -> list[str]:
-    names = [f"{table}_audit"]
+    names = [f"{table}_audit", f"{table}_audit_insert"]
     if "jurisdiction_path" in dp.COLUMNS[table]:
         names.append(f"{table}_scope")
     if table == "org_unit":

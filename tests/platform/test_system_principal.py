@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from anwang.platform.principal import SYSTEM
+from anwang.platform.principal import SYSTEM, Principal
 from tests.conftest import as_principal
 from tests.tenants.factories import committed, make_unit, other_tenant, tenant_of
 
@@ -56,3 +56,57 @@ def test_tenant_foreign_keys_carry_the_tenant(owner_db: Connection) -> None:
     assert len(rows) > 10
     for r in rows:
         assert "tenant_id" in r.columns, f"{r.conname}: {r.source} → {r.target} {r.columns}"
+
+
+def test_batched_insert_audit_logs_every_row_with_actor_and_scope(
+    owner_db: Connection, app_db: Connection
+) -> None:
+    """Enterprise-domain tables log INSERTs once per statement; each row still gets its own
+    event with the actor, the key and the tenant's scope, like the per-row trigger."""
+    tenant = tenant_of(owner_db, "boss")
+    as_principal(app_db, Principal(kind="enterprise", tenant_id=tenant, role="boss", user_id=7))
+    root = app_db.execute(
+        text("select id from org_unit where tenant_id = :t and parent_id is null"), {"t": tenant}
+    ).scalar()
+    if root is None:
+        root = app_db.execute(
+            text(
+                "insert into org_unit (tenant_id, name, kind) values (:t, '公司', 'company')"
+                " returning id"
+            ),
+            {"t": tenant},
+        ).scalar_one()
+    ids = (
+        app_db.execute(
+            text(
+                "insert into org_unit (tenant_id, parent_id, name, kind)"
+                " select :t, :p, '审计车间' || g, 'workshop' from generate_series(1, 3) g returning id"
+            ),
+            {"t": tenant, "p": root},
+        )
+        .scalars()
+        .all()
+    )
+    events = app_db.execute(
+        text(
+            "select row_key, op, actor_user_id, actor_role, tenant_id, after ->> 'name' as name,"
+            " jurisdiction_path is not null as scoped from audit_event"
+            " where table_name = 'org_unit' and row_key = any(:keys) order by id"
+        ),
+        {"keys": [f"{tenant},{i}" for i in ids]},
+    ).all()
+    assert [e.row_key for e in events] == [f"{tenant},{i}" for i in ids]
+    assert {(e.op, e.actor_user_id, e.actor_role, e.tenant_id, e.scoped) for e in events} == {
+        ("INSERT", 7, "anwang_enterprise", tenant, True)
+    }
+    assert sorted(e.name for e in events) == ["审计车间1", "审计车间2", "审计车间3"]
+    # Updates stay per row, with before and after.
+    app_db.execute(text("update org_unit set name = '改名车间' where id = :i"), {"i": ids[0]})
+    before, after = app_db.execute(
+        text(
+            "select before ->> 'name', after ->> 'name' from audit_event"
+            " where table_name = 'org_unit' and row_key = :k and op = 'UPDATE'"
+        ),
+        {"k": f"{tenant},{ids[0]}"},
+    ).one()
+    assert (before, after) == ("审计车间1", "改名车间")

@@ -183,12 +183,14 @@ KEYS = {"unit_manager": ("tenant_id", "org_unit_id", "user_id")}
 
 def upgrade() -> None:
     op.execute(SYSTEM_ROLE)
+    op.execute(rls.AUDIT_INSERT_BATCH)
     op.execute(TABLES)
     system = {"org_unit": "select", "unit_manager": "select", "alarm": "all"}
     for table in TENANT_TABLES:
         for stmt in rls.tenant_table(table, system=system.get(table, "")):
             op.execute(stmt)
-        op.execute(rls.audited(table, "tenant_id", KEYS.get(table, ("tenant_id", "id"))))
+        for stmt in rls.audited_batched(table, "tenant_id", KEYS.get(table, ("tenant_id", "id"))):
+            op.execute(stmt)
     op.execute(f"grant select on jurisdiction, gov_body, enterprise to {rls.SYSTEM_ROLE}")
     op.execute(
         "create policy enterprise_system on enterprise for select to anwang_system using (true)"
@@ -201,5 +203,5 @@ def downgrade() -> None:
     for table in reversed(TENANT_TABLES):
         op.execute(f"drop table if exists {table} cascade")
     op.execute("drop policy if exists enterprise_system on enterprise")
-    for fn in ("org_unit_set_path", "org_unit_move_subtree"):
+    for fn in ("org_unit_set_path", "org_unit_move_subtree", "audit_insert_batch"):
         op.execute(f"drop function if exists {fn}() cascade")

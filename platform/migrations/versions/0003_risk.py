@@ -119,10 +119,12 @@ def upgrade() -> None:
     for table in TENANT_TABLES:
         for stmt in rls.tenant_table(table, system=system.get(table, "")):
             op.execute(stmt)
-        op.execute(rls.audited(table, "tenant_id", KEYS.get(table, ("tenant_id", "id"))))
+        for stmt in rls.audited_batched(table, "tenant_id", KEYS.get(table, ("tenant_id", "id"))):
+            op.execute(stmt)
     roles = ", ".join((*rls.PRINCIPAL_ROLES, rls.SYSTEM_ROLE))
     op.execute(f"grant select on grading_rule to {roles}")
-    op.execute(rls.audited("grading_rule", "", ("region", "method")))
+    for stmt in rls.audited_batched("grading_rule", "", ("region", "method")):
+        op.execute(stmt)
 
 
 def downgrade() -> None:

@@ -69,7 +69,8 @@ def upgrade() -> None:
     for table in TENANT_TABLES:
         for stmt in rls.tenant_table(table, system="select"):
             op.execute(stmt)
-        op.execute(rls.audited(table, "tenant_id", ("tenant_id", "id")))
+        for stmt in rls.audited_batched(table, "tenant_id", ("tenant_id", "id")):
+            op.execute(stmt)
 
 
 def downgrade() -> None:
