@@ -14,6 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DataError
 
 import anwang.tenants
 from anwang.platform.attachments.controllers import routes as attachment_routes
@@ -105,6 +106,7 @@ def create_app() -> Litestar:
         exception_handlers={
             DomainError: errors.domain_error,
             HTTPException: errors.http_error,
+            DataError: errors.data_error,
             Exception: errors.server_error,
         },
     )

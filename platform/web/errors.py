@@ -8,7 +8,8 @@ from urllib.parse import quote
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError
 
 from anwang.platform.errors import DomainError
 
@@ -41,6 +42,18 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         context={"status": exc.status_code, "message": messages.get(exc.status_code, exc.detail)},
         status_code=exc.status_code,
     )
+
+
+def data_error(request: Request, exc: DataError) -> Response:
+    """A value the database cannot take (a number beyond its column's range, a malformed
+    date): the caller's input, answered as 400 rather than a server error; logged in case
+    it was ours."""
+    request.logger.warning("database refused a value: %s", exc.orig)
+    return domain_error(request, _BAD_VALUE)
+
+
+_BAD_VALUE = DomainError("输入的数值超出允许范围或格式不正确")
+_BAD_VALUE.status_code = HTTP_400_BAD_REQUEST
 
 
 def server_error(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,31 @@
+"""Ids typed into URLs beyond what the database can hold are the caller's error, never a 500:
+beyond int4 they simply find nothing (404), beyond bigint they are refused (400)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+
+PASSWORD = "anwang123"
+
+
+@pytest.fixture(scope="module")
+def client(owner_url: str) -> Iterator[TestClient]:
+    from anwang.platform.web.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/hazards/{}", "/api/v1/risk-points/{}", "/api/v1/org-units/{}"]
+)
+def test_huge_ids_answer_404_or_400(client: TestClient, path: str) -> None:
+    r = client.post("/api/v1/auth/token", json={"username": "boss", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert client.get(path.format(2**40), headers=headers).status_code == 404
+    beyond = client.get(path.format(2**70), headers=headers)
+    assert beyond.status_code in (400, 404), beyond.text
+    assert beyond.status_code != 500
