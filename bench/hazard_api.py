@@ -57,6 +57,62 @@ from h;
 """
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 if it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def group_pids(pgid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if int((d / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                    out.append(int(d.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+class CpuMeter:
+    """CPU seconds spent by the server processes, the PostgreSQL backends of the bench
+    database and this load generator between `start()` and `stop()`."""
+
+    def __init__(self, url: str, server_pgid: int) -> None:
+        self.url, self.pgid = url, server_pgid
+        self.used: dict[str, float] = {}
+
+    def backends(self) -> dict[int, float]:
+        with psycopg.connect(self.url) as c:
+            pids = [r[0] for r in c.execute(
+                "select pid from pg_stat_activity where datname = current_database()"
+                " and pid <> pg_backend_pid()")]  # fmt: skip
+        return {p: proc_cpu(p) for p in pids}
+
+    def start(self) -> None:
+        self.server = group_pids(self.pgid)
+        self.pg_before = self.backends()
+        self.server_before = sum(proc_cpu(p) for p in self.server)
+        t = os.times()
+        self.client_before = t.user + t.system
+
+    def stop(self) -> None:
+        t = os.times()
+        server = sum(proc_cpu(p) for p in self.server)
+        pg_after = self.backends()
+        # a backend that ended in between (a pool overflow connection) is not counted
+        pg = sum(pg_after[p] - self.pg_before.get(p, 0.0) for p in pg_after)
+        self.used = {"server": server - self.server_before, "postgres": pg,
+                     "client": t.user + t.system - self.client_before}  # fmt: skip
+
+
 def percentile(xs: list[float], p: float) -> float:
     s = sorted(xs)
     return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
@@ -132,8 +188,8 @@ async def tokens(base: str, names: list[str]) -> list[str]:
         return list(await asyncio.gather(*(one(n) for n in names)))
 
 
-async def load(base: str, bearer: list[str], clients: int, warmup: float, seconds: float
-               ) -> tuple[list[float], int, int]:  # fmt: skip
+async def load(base: str, bearer: list[str], clients: int, warmup: float, seconds: float,
+               meter: CpuMeter) -> tuple[list[float], int, int]:  # fmt: skip
     """`clients` loops posting hazards; latencies (s) of requests that finished inside the
     measured window, their count, and the errors."""
     latencies: list[float] = []
@@ -160,7 +216,13 @@ async def load(base: str, bearer: list[str], clients: int, warmup: float, second
                     latencies.append(t1 - t0)
                 i += clients
 
-        await asyncio.gather(*(loop(k) for k in range(clients)))
+        async def clock() -> None:
+            await asyncio.sleep(measure_from - time.perf_counter())
+            await asyncio.to_thread(meter.start)
+            await asyncio.sleep(stop_at - time.perf_counter())
+            await asyncio.to_thread(meter.stop)
+
+        await asyncio.gather(clock(), *(loop(k) for k in range(clients)))
     return latencies, len(latencies), errors
 
 
@@ -197,7 +259,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--pool", type=int, default=0,
-                        help="connections per worker (default: clients / workers)")  # fmt: skip
+                        help="pooled connections per worker (default: clients / workers)")  # fmt: skip
     parser.add_argument("--tenants", type=int, default=50,
                         help="enterprises whose boss and safety manager post (they log in first)")  # fmt: skip
     parser.add_argument("--fresh", action="store_true", help="drop and re-seed the bench database")
@@ -212,9 +274,8 @@ def main() -> None:
     engine.dispose()
     port = free_port()
     workers = 1 if args.profile else args.workers
-    # pool_size plus as many again in bursts (platform/db.py): half the clients per worker is
-    # one connection per client at the peak, within the server's max_connections.
-    pool = args.pool or max(5, math.ceil(args.clients / workers / 2))
+    # one pooled connection per client (platform/db.py allows as many again in bursts)
+    pool = args.pool or max(5, math.ceil(args.clients / workers))
     prof = Path(tempfile.gettempdir()) / "anwang-hazard-api.prof" if args.profile else None
     data_dir = tempfile.mkdtemp(prefix="anwang-bench-data-")
     base = f"http://127.0.0.1:{port}"
@@ -225,12 +286,23 @@ def main() -> None:
         bearer = asyncio.run(tokens(base, names))
         print(f"{len(bearer)} bearer tokens of {len(names) // 2} enterprises"
               f" in {time.perf_counter() - started:.1f} s")  # fmt: skip
-        lat, done, errors = asyncio.run(load(base, bearer, args.clients, args.warmup, args.seconds))
+        meter = CpuMeter(url, proc.pid)
+        lat, done, errors = asyncio.run(
+            load(base, bearer, args.clients, args.warmup, args.seconds, meter)
+        )
     finally:
         stop_server(proc)
         shutil.rmtree(data_dir, ignore_errors=True)
     rps = done / args.seconds
     print(f"API: {rps:.0f} requests/s, p99 {percentile(lat, 99) * 1000:.1f} ms, {errors} errors")
+    per_request = {k: v / max(done, 1) * 1000 for k, v in meter.used.items()}
+    cpu_line = (
+        f"CPU per API request in the measured window: server {per_request['server']:.1f} ms,"
+        f" PostgreSQL backends {per_request['postgres']:.1f} ms,"
+        f" load generator {per_request['client']:.1f} ms"
+        f" ({sum(meter.used.values()) / args.seconds:.2f} of {os.cpu_count()} CPUs busy)"
+    )
+    print(cpu_line)
     tps, pg_mean, pg_p99 = pgbench(url, args.clients, args.seconds)
     ratio = rps / tps
     print("\n".join([
@@ -249,6 +321,8 @@ def main() -> None:
         f" | {tps:.0f} | {pg_mean:.1f} | {pg_p99:.1f} | 0 |",
         "",
         f"API / pgbench = {ratio:.2f} ({'meets' if ratio >= 0.5 else 'MISSES'} the 0.5 target)",
+        "",
+        cpu_line,
     ]))  # fmt: skip
     if prof:
         import pstats
