@@ -17,10 +17,12 @@ from anwang.platform.errors import NotFound
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.shells import Req
-from anwang.tenants.org import repository, service
+from anwang.tenants.org import accounts, repository, service
 from anwang.tenants.org.models import OrgUnit, ResponsibilityDocument, Staff
 from anwang.tenants.org.pages import page_routes
 from anwang.tenants.org.schemas import (
+    AccountOpen,
+    AccountOpened,
     DocumentRead,
     ManagerIn,
     ManagerRead,
@@ -256,6 +258,23 @@ class StaffController(Controller):
         """Edit, move to another post, link an account, or deactivate (`active: false`)."""
         person = await service.update_staff(db, request.user, staff_id, data)
         return staff_read(person, await service.get_unit(db, person.org_unit_id))
+
+    @post("/{staff_id:int}/account")
+    async def open_account(
+        self, request: Req, db: Db, staff_id: FromPath[int], data: JSONBody[AccountOpen]
+    ) -> AccountOpened:
+        """Open a login account for this person (boss, safety manager or admin only)."""
+        user_id = await accounts.open_account(
+            db,
+            request.user,
+            staff_id,
+            username=data.username,
+            password=data.password,
+            role=data.role,
+        )
+        return AccountOpened(
+            staff_id=staff_id, user_id=user_id, username=data.username.strip(), role=data.role
+        )
 
 
 routes: list[Any] = [OrgUnitController, StaffController, *page_routes]

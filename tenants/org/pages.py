@@ -15,12 +15,13 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.errors import DomainError, NotFound
+from anwang.platform.identity.service import TENANT_ROLE_NAMES
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.labels import Labels
 from anwang.platform.web.shells import CHINA, Req
 from anwang.tenants import pages
-from anwang.tenants.org import access, repository, service
+from anwang.tenants.org import access, accounts, repository, service
 from anwang.tenants.org.schemas import (
     ManagerIn,
     OrgUnitCreate,
@@ -42,6 +43,7 @@ DONE = {
     "manager": "已保存负责人",
     "manager_removed": "已移除负责人",
     "staff": "已添加人员",
+    "account": "已开通登录账号，请将账号和初始密码告知本人，并提醒其登录后修改密码",
     "staff_updated": "已保存人员信息",
     "staff_off": "已停用该人员",
     "staff_on": "已恢复该人员",
@@ -102,6 +104,13 @@ class StaffForm:
 
 
 @dataclass
+class AccountForm:
+    username: str = ""
+    password: str = ""
+    role: str = "worker"
+
+
+@dataclass
 class ActiveForm:
     active: str = ""
 
@@ -143,6 +152,7 @@ async def _panel(db: AsyncSession, request: Req, unit_id: int, subtree: bool) ->
         "can_edit": await service.can_edit_unit(db, p, unit),
         "can_manage": await access.can_manage(db, p, unit_id),
         "company_level": access.is_company_level(p),
+        "account_roles": [(r, TENANT_ROLE_NAMES[r]) for r in accounts.GRANTABLE_ROLES],
     }
 
 
@@ -386,6 +396,37 @@ async def staff_edit(
 
 
 @post(
+    f"{HREF}/staff/{{staff_id:int}}/account",
+    guards=[ENTERPRISE],
+    include_in_schema=False,
+    status_code=303,
+)
+async def account_open(
+    request: Req,
+    db: Db,
+    staff_id: FromPath[int],
+    data: Annotated[AccountForm, URL_FORM],
+    unit: FromQuery[int | None] = None,
+) -> Redirect | Template:
+    person = await service.get_staff(db, staff_id)
+    back = unit or person.org_unit_id
+    try:
+        await accounts.open_account(
+            db,
+            request.user,
+            staff_id,
+            username=data.username,
+            password=data.password,
+            role=data.role,
+        )
+    except DomainError as e:
+        # The password is never sent back into the page.
+        kept = {"username": data.username, "password": "", "role": data.role}
+        return await _again(request, db, back, e, f"account-{staff_id}", kept)
+    return _back(back, "account")
+
+
+@post(
     f"{HREF}/staff/{{staff_id:int}}/active",
     guards=[ENTERPRISE],
     include_in_schema=False,
@@ -457,6 +498,7 @@ page_routes: list[Any] = [
     manager_remove,
     staff_add,
     staff_edit,
+    account_open,
     staff_active,
     document_upload,
     document_delete,

@@ -101,6 +101,21 @@ class StaffUpdate(BaseModel):
     active: bool | None = None
 
 
+class AccountOpen(BaseModel):
+    """A login account for a person of the staff list 开通账号."""
+
+    username: str
+    password: str
+    role: str = "worker"  # worker | unit_head | safety_manager | admin
+
+
+class AccountOpened(BaseModel):
+    staff_id: int
+    user_id: int
+    username: str
+    role: str
+
+
 class DocumentRead(BaseModel):
     id: int
     org_unit_id: int
