@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from litestar.testing import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, make_url
@@ -139,3 +140,13 @@ def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="module")
+def client(owner_url: str) -> Iterator[TestClient]:
+    """The real application in-process, one per test module (a module may define its own,
+    e.g. with its own storage)."""
+    from anwang.platform.web.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
