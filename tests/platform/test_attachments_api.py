@@ -18,10 +18,10 @@ from PIL import Image
 from anwang.platform.attachments import service
 from anwang.platform.attachments.storage import get_storage
 from anwang.platform.settings import get_settings
+from tests.api import PASSWORD, token
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, make_user, other_tenant, tenant_of
 
-PASSWORD = "anwang123"
 PHOTOS = "/api/v1/attachments/photos"
 DOCUMENTS = "/api/v1/attachments/documents"
 
@@ -51,12 +51,6 @@ def stranger(owner_url: str) -> str:
     """The boss of another enterprise than the demo one."""
     with committed(owner_url) as conn:
         return make_user(conn, other_tenant(conn, tenant_of(conn, "boss")), role="boss")
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def page_client(owner_url: str, username: str) -> TestClient:

@@ -5,7 +5,6 @@ which task, recording a check, and a not-ok item opening a hidden danger."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from anwang.tenants.checks.generation import period_of
+from tests.api import token
 from tests.tenants.factories import (
     committed,
     company,
@@ -26,22 +26,6 @@ from tests.tenants.factories import (
     tenant_of,
     user_id,
 )
-
-PASSWORD = "anwang123"
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def make_staff(conn: Connection, tenant_id: int, unit_id: int, username: str) -> None:

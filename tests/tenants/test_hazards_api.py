@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from anwang.tenants.hazards import service
+from tests.api import token
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import (
     committed,
@@ -23,7 +24,6 @@ from tests.tenants.factories import (
     tenant_of,
 )
 
-PASSWORD = "anwang123"
 API = "/api/v1/hazards"
 
 
@@ -65,12 +65,6 @@ def people(owner_url: str) -> dict[str, Any]:
             "fixer_id": fixer_id,
             "stranger": stranger,
         }
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def upload(client: TestClient, h: dict[str, str]) -> int:

@@ -3,20 +3,10 @@ beyond int4 they simply find nothing (404), beyond bigint they are refused (400)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from litestar.testing import TestClient
 
 PASSWORD = "anwang123"
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
 
 
 @pytest.mark.parametrize(

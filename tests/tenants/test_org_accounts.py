@@ -4,7 +4,6 @@ staff record; everyone else is refused, by the service and by the database funct
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,25 +14,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from anwang.platform.principal import Principal
+from tests.api import token
 from tests.conftest import as_principal
 from tests.platform.browser import login
 from tests.tenants.factories import committed, make_unit, make_user, other_tenant, tenant_of
-
-PASSWORD = "anwang123"
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
-
-
-def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def new_person(client: TestClient, h: dict[str, str], owner_url: str, name: str) -> Any:

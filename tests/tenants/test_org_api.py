@@ -3,13 +3,12 @@ subtree rule for unit managers; another tenant's ids answer 404."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
+from tests.api import token
 from tests.tenants.factories import (
     committed,
     make_manager,
@@ -20,22 +19,7 @@ from tests.tenants.factories import (
     user_id,
 )
 
-PASSWORD = "anwang123"
 API = "/api/v1/org-units"
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def root_id(client: TestClient, h: dict[str, str]) -> int:

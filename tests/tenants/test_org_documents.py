@@ -11,10 +11,9 @@ from litestar.testing import TestClient
 
 from anwang.platform.attachments.storage import get_storage
 from anwang.platform.settings import get_settings
+from tests.api import token
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, make_unit, other_tenant, tenant_of
-
-PASSWORD = "anwang123"
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +29,6 @@ def client(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             yield c
     get_settings.cache_clear()
     get_storage.cache_clear()
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ the rows behind them exactly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from tests.api import token
 from tests.tenants.factories import (
     committed,
     company,
@@ -29,22 +29,7 @@ from tests.tenants.test_reminders_scan import (
     make_staff,
 )
 
-PASSWORD = "anwang123"
 CHINA = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def today() -> date:

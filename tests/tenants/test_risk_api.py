@@ -4,13 +4,13 @@ province, filters and four-colour counts, permissions, and another tenant's poin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
+from tests.api import token
 from tests.tenants.factories import (
     committed,
     company,
@@ -22,22 +22,7 @@ from tests.tenants.factories import (
     tenant_of,
 )
 
-PASSWORD = "anwang123"
 API = "/api/v1/risk-points"
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
-
-
-def token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,8 @@ measures, emergency numbers), its embedded Noto CJK fonts, and who may print it.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pypdf
-import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
@@ -19,14 +17,6 @@ from tests.tenants.factories import (
     other_tenant,
     tenant_of,
 )
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
 
 
 def page_login(client: TestClient, username: str) -> None:

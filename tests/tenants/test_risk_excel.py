@@ -5,7 +5,6 @@ and instructions, and the graded control list export."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,14 +15,6 @@ from sqlalchemy import text
 from tests.tenants.factories import committed, company, make_risk_point, make_unit, tenant_of
 
 API = "/api/v1/risk-points"
-
-
-@pytest.fixture(scope="module")
-def client(owner_url: str) -> Iterator[TestClient]:
-    from anwang.platform.web.app import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
