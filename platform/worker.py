@@ -79,6 +79,14 @@ def acquire_scheduler_lock(database_url: str) -> psycopg.Connection[object] | No
     return None
 
 
+def catch_up(actors: list[dramatiq.Actor[..., object]]) -> None:
+    """Send every periodic actor once, now. They are idempotent by contract, so this only brings
+    the data up to the present after a stop: today's inspection tasks, overdue alarms and due
+    reminders exist as soon as the scheduler starts, not at each job's next cron time."""
+    for actor in actors:
+        actor.send()
+
+
 class LockedScheduler(Scheduler):
     """Before each round, checks that the lock's connection (hence the lock) is still alive."""
 
@@ -111,6 +119,7 @@ def run_scheduler() -> int:
             logger.error("没有需要定时执行的任务")
             return 1
         print_periodic_actors(actors)
+        catch_up(actors)
         scheduler = LockedScheduler(actors, lock)
         if time.localtime().tm_sec > 55:  # as periodiq does: start on a whole minute
             time.sleep(60 - time.localtime().tm_sec)

@@ -29,6 +29,7 @@ from anwang.platform.principal import AUTH, Principal
 from anwang.platform.worker import (
     LockedScheduler,
     acquire_scheduler_lock,
+    catch_up,
     run_scheduler,
     scheduled_actors,
 )
@@ -238,6 +239,26 @@ def test_scheduler_schedules_the_hourly_purge(broker: dramatiq.Broker):
     periodic = {a.actor_name: a.options["periodic"] for a in scheduled_actors(broker)}
     assert periodic["identity.purge_expired"] == cron("7 * * * *")
     assert str(periodic["identity.purge_expired"]) == "7 * * * *"
+
+
+@pytest.mark.parametrize("broker", ["redis"], indirect=True)
+def test_scheduler_sends_every_periodic_job_once_at_start(broker: dramatiq.Broker):
+    actors = scheduled_actors(broker)
+    names = {a.actor_name for a in actors}
+    assert {"checks.generate_tasks", "hazards.escalate_overdue", "reminders.scan"} <= names
+    sent: list[str] = []
+
+    class Names(dramatiq.Middleware):
+        def after_enqueue(self, broker: dramatiq.Broker, message: Any, delay: Any) -> None:
+            sent.append(message.actor_name)
+
+    broker.add_middleware(Names())
+    try:
+        catch_up(actors)
+    finally:
+        for queue_name in {a.queue_name for a in actors}:
+            broker.flush(queue_name)  # type: ignore[attr-defined]
+    assert sorted(sent) == sorted(names)
 
 
 def test_only_one_scheduler_holds_the_lock(owner_url: str):
