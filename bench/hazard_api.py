@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 import psycopg
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from anwang.platform.db import to_sqlalchemy_url
 from bench.rls_overhead import DEFAULT_URL, bench_database
@@ -111,6 +112,22 @@ class CpuMeter:
         pg = sum(pg_after[p] - self.pg_before.get(p, 0.0) for p in pg_after)
         self.used = {"server": server - self.server_before, "postgres": pg,
                      "client": t.user + t.system - self.client_before}  # fmt: skip
+
+
+def clone(server_url: str, url: str) -> str:
+    """A throw-away copy of the seeded bench database (CREATE DATABASE … TEMPLATE, a file
+    copy), so the rows this benchmark writes never reach the shared one."""
+    source = make_url(url).database
+    name = f"{source}_writes"
+    with psycopg.connect(server_url, autocommit=True) as c:
+        c.execute(f"drop database if exists {name} with (force)")
+        c.execute(f"create database {name} template {source}")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop(server_url: str, url: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as c:
+        c.execute(f"drop database if exists {make_url(url).database} with (force)")
 
 
 def percentile(xs: list[float], p: float) -> float:
@@ -267,7 +284,14 @@ def main() -> None:
                         help="one worker under cProfile; prints the top functions")  # fmt: skip
     args = parser.parse_args()
 
-    url = bench_database(args.url, args.scale, args.fresh)
+    url = clone(args.url, bench_database(args.url, args.scale, args.fresh))
+    try:
+        run(args, url)
+    finally:
+        drop(args.url, url)
+
+
+def run(args: argparse.Namespace, url: str) -> None:
     engine = create_engine(to_sqlalchemy_url(url))
     with engine.connect() as c:
         info = machine_lines(c)

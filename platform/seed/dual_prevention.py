@@ -397,7 +397,10 @@ class TenantBuilder:
 
     def managers(self) -> None:
         t = self.t
-        rows = [(self.company, t.people.boss, "head"), (self.safety_dept, t.people.safety, "head")]
+        rows: list[tuple[Unit, int | None, str]] = [
+            (self.company, t.people.boss, "head"),
+            (self.safety_dept, t.people.safety, "head"),
+        ]
         if t.demo:
             w = self.workshops[0][0]
             rows.append((w, t.people.workshop_head, "head"))
@@ -601,11 +604,11 @@ class TenantBuilder:
             r = rng.random()
             source = "report" if r < 0.85 else "patrol" if r < 0.97 else "spot_check"
             found = _work_time(rng, self.history_start, self.clock - timedelta(hours=1))
-            p = rng.choice(self.points) if rng.random() < 0.7 else None
-            self.hazard(source, found, p)
-        for cid, failed in self.round_results:
+            point = rng.choice(self.points) if rng.random() < 0.7 else None
+            self.hazard(source, found, point)
+        for cid, failed_ids in self.round_results:
             for iid, _ in self.items:
-                if iid in failed:
+                if iid in failed_ids:
                     hid = failed_at[cid, iid]
                     self.out.add("check_result", (t.id, cid, iid, "not_ok", self.problems[hid],
                                                   hid, *self.scope))  # fmt: skip
