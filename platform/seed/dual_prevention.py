@@ -667,7 +667,8 @@ class TenantBuilder:
             return at
 
         submitted = {"measure": fix, "photo_ids": []}
-        ev(found, "report", "reported", reporter)
+        description = f"{where}：{problem}"
+        ev(found, "report", "reported", reporter, description)  # the service notes the description
         if tier == "on_spot":
             fixed = found + timedelta(minutes=rng.randint(5, 50))
             ev(fixed, "fix_on_spot", "closed", reporter, "", submitted, tier="on_spot",
@@ -752,7 +753,6 @@ class TenantBuilder:
                      json.dumps(data, ensure_ascii=False) if data else None)  # fmt: skip
         lat = round(t.lat + rng.uniform(-4e-4, 4e-4), 6)
         lon = round(t.lon + rng.uniform(-4e-4, 4e-4), 6)
-        description = f"{where}：{problem}"
         self.row("hazard", t.id, hid, source, p.id if p else None, check_id, unit.id, h["tier"],
                  h["state"], title[:100], description, unit.name, lat, lon, found, reporter,
                  h["confirmed_by"], h["confirmed_at"], h["reject_reason"],

@@ -16,7 +16,7 @@ from anwang.platform.seed.build import SCALES, Builder, CityRows, EnterpriseRow
 
 DEMO_PASSWORD = "anwang123"
 # Raised whenever the seed makes different rows; bench/ rebuilds databases of older versions.
-DATA_VERSION = 2
+DATA_VERSION = 3
 BATCH = 2000  # rows per COPY: the audit triggers fire per statement, so progress stays live
 
 Progress = Callable[[str, int, int], None]
