@@ -27,7 +27,8 @@ console = Console()
 
 # The memorable accounts the seed creates at every scale (see anwang.platform.seed).
 DEMO_USERNAMES = (
-    "boss", "safety", "worker", "grid", "town", "bureau", "city", "zhifa", "command", "edu", "health",
+    "boss", "safety", "chejian", "banzu", "worker", "grid", "town", "bureau", "city", "zhifa",
+    "command", "edu", "health",
 )  # fmt: skip
 
 
