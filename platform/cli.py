@@ -55,6 +55,13 @@ def seed_with_progress(url: str, scale: str, seed: int) -> None:
         f"已生成 {summary.enterprises} 家企业、{summary.public_sites} 个公共场所、"
         f"{summary.jurisdictions} 个辖区、{summary.users} 个用户，用时 {summary.seconds:.1f} 秒"
     )
+    rows = summary.domain_rows
+    if rows:
+        console.print(
+            f"企业端：{rows.get('org_unit', 0):,} 个组织单元、{rows.get('risk_point', 0):,} 个风险点、"
+            f"{rows.get('checklist', 0):,} 份排查清单、{rows.get('inspection_check', 0):,} 条检查记录、"
+            f"{rows.get('hazard', 0):,} 条隐患"
+        )
 
 
 @app.command()
