@@ -9,7 +9,14 @@ import pypdf
 import pytest
 from weasyprint.urls import FatalURLFetchingError
 
-from anwang.reports.pdf import attachment_header, chinese_date, render_pdf, render_pdf_html
+from anwang.reports import pdf as pdf_module
+from anwang.reports.pdf import attachment_header, chinese_date, render_pdf_html
+
+SAMPLE = """{% extends "base.html" %}
+{% block body %}
+<h1>{{ title }}</h1>
+<p class="sans">检查日期：{{ day | cn_date }}</p>
+{% endblock %}"""
 
 
 def _fonts(reader: pypdf.PdfReader) -> set[str]:
@@ -32,9 +39,10 @@ def test_html_string_prints_chinese_on_a4_in_serif_cjk() -> None:
 
 
 def test_template_with_base_autoescapes_and_numbers_pages() -> None:
-    pdf = render_pdf(
-        "test_sample.html", {"title": "<b>现场检查记录</b>", "day": date(2026, 11, 24)}
-    )
+    # A template of the renderer's own environment that extends base.html, as report
+    # templates do (kept here rather than among the production templates).
+    template = pdf_module._ENV.from_string(SAMPLE)
+    pdf = render_pdf_html(template.render(title="<b>现场检查记录</b>", day=date(2026, 11, 24)))
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = reader.pages[0].extract_text()
     assert "<b>现场检查记录</b>" in text  # escaped, shown as typed
