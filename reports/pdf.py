@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 import segno
 
+from anwang.platform.clock import CHINA
+
 TEMPLATES = Path(__file__).parent / "templates"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def chinese_date(value: date | datetime | None) -> str:
@@ -26,7 +26,7 @@ def chinese_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(LOCAL_TZ)
+            value = value.astimezone(CHINA)
         value = value.date()
     return f"{value.year}年{value.month}月{value.day}日"
 

@@ -145,3 +145,16 @@ CERTIFICATE_KINDS: dict[str, str] = {
     "standardisation": "安全生产标准化等级",
     "other": "其他证照",
 }
+
+# Reminders and alarms 提醒报警, raised by the scheduled jobs (table alarm).
+ALARM_KINDS: dict[str, str] = {
+    "certificate_expiring": "证照即将到期",
+    "certificate_expired": "证照已过期",
+    "inspection_due": "设备即将到期检验",
+    "inspection_overdue": "设备检验逾期",
+    "end_of_life": "设备使用年限",
+    "hazard_overdue": "隐患整改逾期",
+    "task_overdue": "排查任务逾期",
+}
+ALARM_SEVERITIES: dict[str, str] = {"alarm": "报警", "reminder": "提醒"}
+EQUIPMENT_STATUSES: dict[str, str] = {"in_use": "在用", "stopped": "停用", "scrapped": "报废"}

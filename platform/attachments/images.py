@@ -7,14 +7,13 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from anwang.platform.clock import CHINA
 from anwang.platform.errors import DomainError
 
 # Clocks of phones in China: a DateTimeOriginal without an offset is Beijing time.
-CHINA = ZoneInfo("Asia/Shanghai")
 FORMATS = {"JPEG", "PNG", "WEBP"}
 LONG_SIDE = 2560
 THUMB_SIDE = 320

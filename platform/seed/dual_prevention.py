@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from anwang.platform.clock import CHINA
 from anwang.platform.seed import names
 from anwang.platform.seed.risk_library import (
     EQUIPMENT_MODELS,
@@ -39,7 +39,6 @@ from anwang.platform.seed.risk_library import (
     PointTemplate,
 )
 
-CHINA = ZoneInfo("Asia/Shanghai")
 Row = tuple[Any, ...]
 
 # MISSION.md "Scale": 105,101 hazards found and fixed in ten months across Taicang's 6,057

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from litestar import Request, get
 from litestar.params import QueryParameter
@@ -14,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.clock import CHINA
 from anwang.platform.errors import NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.web import shell_queries as queries
@@ -26,7 +26,6 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
 Text = Annotated[str, QueryParameter(max_length=100)]
 Req = Request[Principal, Any, Any]
 LTREE_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-CHINA = ZoneInfo("Asia/Shanghai")
 WALL_MAX_BARS = 16
 
 # Who may open which shell.

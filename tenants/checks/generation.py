@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from anwang.platform.clock import CHINA
+
 FREQUENCIES = ("shift", "daily", "weekly", "monthly", "quarterly", "yearly")
 SHIFT_COUNTS = (1, 2, 3, 4)  # checklist.shifts_per_day is between 1 and 4
 

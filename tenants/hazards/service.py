@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
+from anwang.platform.clock import today
 from anwang.platform.errors import Conflict, DomainError, Forbidden, NotFound
 from anwang.platform.principal import Principal
 from anwang.tenants.hazards import repository, states
@@ -20,8 +20,6 @@ from anwang.tenants.hazards.schemas import HazardAction, HazardCreate
 from anwang.tenants.hazards.states import ACTIONS, WHO_TEXT, Who
 from anwang.tenants.org import access
 from anwang.tenants.org.repository import post_of_user
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 TITLE_MAX = 100
 TEXT_MAX = 2000
@@ -47,11 +45,6 @@ class InvalidInput(DomainError):
         field, message = next(iter(errors.items()))
         super().__init__(message, field=field)
         self.errors = errors
-
-
-def today() -> date:
-    """Today in Beijing, the day deadlines are counted in."""
-    return datetime.now(UTC).astimezone(CHINA).date()
 
 
 def is_overdue(h: Hazard, on: date | None = None) -> bool:

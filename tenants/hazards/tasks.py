@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from periodiq import cron
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from anwang.platform import clock
 from anwang.platform.jobs import tenant_actor
 from anwang.platform.principal import SYSTEM
 
 logger = logging.getLogger(__name__)
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # An overdue hazard climbs one level of the org tree for every this many further days.
 ESCALATE_EVERY_DAYS = 3
@@ -107,10 +106,6 @@ def escalate(session: Session, today: date, every: int = ESCALATE_EVERY_DAYS) ->
     return EscalationResult(int(raised), int(escalated), int(resolved or 0))
 
 
-def today_in_china() -> date:
-    return datetime.now(UTC).astimezone(CHINA).date()
-
-
 # Daily at 00:40 Beijing time (16:40 UTC), after the reminders scan; a repeated or missed run
 # is harmless (see the module docstring). No retries: the next day does the work.
 @tenant_actor(
@@ -119,7 +114,7 @@ def today_in_china() -> date:
 def escalate_overdue(session: Session, on: str | None = None) -> dict[str, int]:
     """Overdue hazards of every tenant raise alarms and climb the org tree, for the day `on`
     (ISO date; today in Beijing when omitted)."""
-    today = date.fromisoformat(on) if on else today_in_china()
+    today = date.fromisoformat(on) if on else clock.today()
     result = escalate(session, today)
     logger.info(
         "hazards overdue %s: raised %d, escalated %d, resolved %d",

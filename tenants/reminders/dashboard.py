@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.clock import CHINA
 from anwang.platform.principal import Principal
 from anwang.tenants import vocabulary
 from anwang.tenants.org.access import managed_unit_ids
@@ -24,7 +24,6 @@ from anwang.tenants.reminders.repository import rows
 from anwang.tenants.reminders.scan import END_OF_LIFE_REMIND_DAYS, REMIND_DAYS
 from anwang.tenants.reminders.schemas import DashboardRead, LevelCount, StateCount
 
-CHINA = ZoneInfo("Asia/Shanghai")
 OPEN_HAZARD_STATES = ("reported", "confirmed", "rectifying", "awaiting_acceptance")
 # States in which a hazard's deadline binds (rectification not yet accepted).
 DEADLINE_STATES = ("confirmed", "rectifying", "awaiting_acceptance")

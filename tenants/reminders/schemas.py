@@ -13,17 +13,9 @@ from anwang.tenants import vocabulary
 CertificateKind = Literal["safety_licence", "special_operation", "standardisation", "other"]
 EquipmentStatus = Literal["in_use", "stopped", "scrapped"]
 
-ALARM_KINDS: dict[str, str] = {
-    "certificate_expiring": "证照即将到期",
-    "certificate_expired": "证照已过期",
-    "inspection_due": "设备即将到期检验",
-    "inspection_overdue": "设备检验逾期",
-    "end_of_life": "设备使用年限",
-    "hazard_overdue": "隐患整改逾期",
-    "task_overdue": "排查任务逾期",
-}
-SEVERITIES: dict[str, str] = {"alarm": "报警", "reminder": "提醒"}
-EQUIPMENT_STATUSES: dict[str, str] = {"in_use": "在用", "stopped": "停用", "scrapped": "报废"}
+ALARM_KINDS = vocabulary.ALARM_KINDS
+SEVERITIES = vocabulary.ALARM_SEVERITIES
+EQUIPMENT_STATUSES = vocabulary.EQUIPMENT_STATUSES
 CERTIFICATE_KIND_NAMES: dict[str, str] = vocabulary.CERTIFICATE_KINDS
 
 

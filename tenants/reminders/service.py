@@ -4,13 +4,13 @@ never commits."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
+from anwang.platform.clock import today
 from anwang.platform.errors import DomainError, Forbidden, NotFound
 from anwang.platform.principal import Principal
 from anwang.tenants.org.access import can_manage, is_company_level
@@ -22,12 +22,6 @@ from anwang.tenants.reminders.schemas import (
     EquipmentCreate,
     EquipmentUpdate,
 )
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(CHINA).date()
 
 
 def _tenant(p: Principal) -> int:

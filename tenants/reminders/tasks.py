@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from periodiq import cron
 from sqlalchemy.orm import Session
 
+from anwang.platform import clock
 from anwang.platform.jobs import tenant_actor
 from anwang.platform.principal import SYSTEM
 from anwang.tenants.reminders import scan
 
 logger = logging.getLogger(__name__)
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def today_in_china() -> date:
-    return datetime.now(UTC).astimezone(CHINA).date()
 
 
 # Daily. periodiq reads cron in the scheduler's local zone: 16:20 is 00:20 in Beijing on a UTC
@@ -28,7 +23,7 @@ def today_in_china() -> date:
 def scan_due_dates(session: Session, on: str | None = None) -> dict[str, int]:
     """Raise and resolve the certificate and equipment reminders and alarms of every tenant
     for the day `on` (ISO date; today in Beijing when omitted)."""
-    today = date.fromisoformat(on) if on else today_in_china()
+    today = date.fromisoformat(on) if on else clock.today()
     result = scan.scan(session, today)
     logger.info("reminders scan %s: raised %d, resolved %d", today, result.raised, result.resolved)
     return {"raised": result.raised, "resolved": result.resolved}
