@@ -4,7 +4,6 @@ uploads removed."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import resource
@@ -15,15 +14,14 @@ from typing import TypeVar
 
 import pytest
 from PIL import Image
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import images, service
 from anwang.platform.attachments.storage import get_storage
-from anwang.platform.db import to_sqlalchemy_url
 from anwang.platform.errors import DomainError, Forbidden
 from anwang.platform.principal import Principal
 from anwang.platform.settings import get_settings
+from tests.aio import run_as
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, other_tenant, tenant_of, user_id
 
@@ -49,24 +47,6 @@ def tenants(owner_url: str) -> tuple[int, int, int]:
     with committed(owner_url) as conn:
         a = tenant_of(conn, "boss")
         return a, other_tenant(conn, a), user_id(conn, "boss")
-
-
-def run_as(app_url: str, principal: Principal, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """`fn` in an async session of the application role acting as `principal`, rolled back."""
-
-    async def go() -> T:
-        engine = create_async_engine(to_sqlalchemy_url(app_url))
-        try:
-            async with AsyncSession(engine) as session:
-                session.info["principal"] = principal
-                try:
-                    return await fn(session)
-                finally:
-                    await session.rollback()
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def boss(tenant_id: int, uid: int | None = None) -> Principal:

@@ -3,7 +3,6 @@ sending after commit only, the hourly purge, and the scheduler's wiring and lock
 
 from __future__ import annotations
 
-import asyncio
 import os
 import queue
 import signal
@@ -33,6 +32,7 @@ from anwang.platform.worker import (
     run_scheduler,
     scheduled_actors,
 )
+from tests.aio import run_async
 
 BROKER_URLS = {
     "redis": "redis://127.0.0.1:6379/15",
@@ -178,7 +178,7 @@ def test_enqueue_after_commit_on_an_async_session(recorder: Recorder, tenant_id:
             await engine.dispose()
         return after_rollback, before_commit, msg.message_id
 
-    after_rollback, before_commit, message_id = asyncio.run(scenario())
+    after_rollback, before_commit, message_id = run_async(scenario())
     assert after_rollback == before_commit == []
     assert recorder.sent == [message_id]
 

@@ -3,24 +3,22 @@ application role in a rolled-back async session, and a hazard driven to any stat
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.db import apply_principal, to_sqlalchemy_url
+from anwang.platform.db import apply_principal
 from anwang.platform.principal import Principal
 from anwang.tenants.hazards import service
 from anwang.tenants.hazards.models import Hazard
 from anwang.tenants.hazards.schemas import FiveImplementations, HazardAction, HazardCreate
+from tests.aio import run_as
 from tests.tenants.factories import company, make_manager, make_unit, make_user, user_id
 
 T = TypeVar("T")
@@ -80,22 +78,7 @@ def make_cast(conn: Connection, tenant: int) -> Cast:
 def run(app_url: str, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """`fn` in an async session of the application role, rolled back at the end. Call
     `await act_as(db, principal)` to act as someone (again at any time)."""
-
-    async def go() -> T:
-        engine = create_async_engine(to_sqlalchemy_url(app_url))
-        try:
-            async with AsyncSession(engine) as session:
-                try:
-                    return await fn(session)
-                finally:
-                    await session.rollback()
-        finally:
-            await engine.dispose()
-
-    # In a thread of its own: Playwright's sync API (the browser tests of the same run) keeps
-    # an event loop running in the main thread, where asyncio.run() is refused.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, go()).result()
+    return run_as(app_url, None, fn)
 
 
 async def act_as(db: AsyncSession, p: Principal) -> None:

@@ -3,18 +3,14 @@ post of a user, and the subtree figures (层层关注) computed over the paths."
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.db import to_sqlalchemy_url
 from anwang.platform.principal import Principal
 from anwang.tenants.org import repository
+from tests.aio import run_as
 from tests.tenants.factories import (
     committed,
     company,
@@ -26,26 +22,6 @@ from tests.tenants.factories import (
 )
 
 T = TypeVar("T")
-
-
-def run_as(app_url: str, principal: Principal, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """`fn` in an async session of the application role acting as `principal`, rolled back."""
-
-    async def go() -> T:
-        engine = create_async_engine(to_sqlalchemy_url(app_url))
-        try:
-            async with AsyncSession(engine) as session:
-                session.info["principal"] = principal
-                try:
-                    return await fn(session)
-                finally:
-                    await session.rollback()
-        finally:
-            await engine.dispose()
-
-    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, go()).result()
 
 
 def enterprise(tenant_id: int, uid: int | None = None, role: str = "boss") -> Principal:
