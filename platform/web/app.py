@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import DataError
 
+import anwang.supervision
 import anwang.tenants
 from anwang.platform.attachments.controllers import routes as attachment_routes
 from anwang.platform.db import app_async_engine
@@ -32,10 +33,12 @@ from anwang.platform.web.login import login_page, login_submit, logout
 from anwang.platform.web.registry_pages import registry_pages
 from anwang.platform.web.security import add_security_headers
 from anwang.platform.web.shells import shell_routes
+from anwang.supervision.routes import routes as supervision_routes
 from anwang.tenants.routes import routes as tenant_routes
 
 HERE = Path(__file__).parent
 TENANTS = Path(anwang.tenants.__file__).parent
+SUPERVISION = Path(anwang.supervision.__file__).parent
 
 
 @get("/healthz", exclude_from_auth=True, sync_to_thread=False)
@@ -67,6 +70,7 @@ def create_app() -> Litestar:
             *shell_routes,
             *registry_pages,
             *tenant_routes,
+            *supervision_routes,
             *attachment_routes,
             IdentityController,
             JurisdictionController,
@@ -80,6 +84,12 @@ def create_app() -> Litestar:
                 include_in_schema=False,
                 name="tenant_static",
             ),
+            create_static_files_router(
+                path="/static/supervision",
+                directories=[SUPERVISION / "static"],
+                include_in_schema=False,
+                name="supervision_static",
+            ),
         ],
         dependencies={"db": Provide(provide_db), "auth_db": Provide(provide_auth_db)},
         middleware=[DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS)],
@@ -92,7 +102,7 @@ def create_app() -> Litestar:
             exclude=["^/api/"],
         ),
         template_config=TemplateConfig(
-            directory=[HERE / "templates", TENANTS / "templates"],
+            directory=[HERE / "templates", TENANTS / "templates", SUPERVISION / "templates"],
             engine=JinjaTemplateEngine,
             engine_callback=_globals,
         ),

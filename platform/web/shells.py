@@ -57,88 +57,8 @@ def home(request: Req) -> Redirect:
 # enterprise domain: anwang.tenants.reminders.pages.
 
 
-# --- grid inspector -----------------------------------------------------------------------
-
-
-@get("/inspector", guards=[GRID_INSPECTOR], include_in_schema=False)
-async def inspector_home(request: Req, db: Db, page: PageNumber = 1) -> Template:
-    """The enterprises of the inspector's grid, to patrol."""
-    return _render(
-        "inspector.html",
-        request,
-        [("#enterprises", "网格企业")],
-        totals=await queries.totals(db),
-        listing=await queries.enterprise_page(db, page=page, size=100),
-    )
-
-
-# --- bureau officer -----------------------------------------------------------------------
-
-BUREAU_NAV: Nav = [("#overview", "辖区总览"), ("#children", "下级辖区"), ("#search", "企业查询")]
-
-
-async def _place(db: AsyncSession, p: Principal, under: str) -> RowMapping:
-    """The jurisdiction to show: the caller's scope or a place inside it."""
-    scope = p.scope or ""
-    path = under or scope
-    inside = path == scope or path.startswith(scope + ".")
-    place = await queries.jurisdiction_by_path(db, path) if LTREE_PATH.fullmatch(path) else None
-    if not scope or not inside or place is None:
-        raise NotFound("辖区不存在或不在您的管辖范围内")
-    return place
-
-
-def _narrowed(place: RowMapping, p: Principal) -> str | None:
-    return None if place["path"] == p.scope else str(place["path"])
-
-
-@get("/bureau", guards=[OFFICER], include_in_schema=False)
-async def bureau_home(
-    request: Req,
-    db: Db,
-    under: Text = "",
-    q: Text = "",
-    page: PageNumber = 1,
-) -> Template:
-    """The jurisdiction's roll-up, drillable to the places below it, and a search."""
-    p = request.user
-    place = await _place(db, p, under)
-    narrowed = _narrowed(place, p)
-    children = await queries.child_counts(db, place, p.scope or "")
-    return _render(
-        "bureau.html",
-        request,
-        BUREAU_NAV,
-        place=place,
-        trail=await queries.trail(db, p.scope or "", place["path"]),
-        children=children,
-        child_max=max([c["enterprises"] + c["sites"] for c in children] or [0]),
-        totals=await queries.totals(db, narrowed),
-        q=q,
-        under=narrowed or "",
-        listing=await queries.enterprise_page(db, q=q.strip(), under=narrowed, page=page),
-    )
-
-
-@get("/bureau/enterprises", guards=[OFFICER], include_in_schema=False)
-async def bureau_enterprises(
-    request: Req,
-    db: Db,
-    under: Text = "",
-    q: Text = "",
-    page: PageNumber = 1,
-) -> Template:
-    """The enterprise table of the bureau page (htmx live search and paging)."""
-    place = await _place(db, request.user, under)
-    narrowed = _narrowed(place, request.user)
-    return _render(
-        "_bureau_enterprises.html",
-        request,
-        q=q,
-        under=narrowed or "",
-        listing=await queries.enterprise_page(db, q=q.strip(), under=narrowed, page=page),
-    )
-
+# The bureau, grid-inspector and sector shells (`/bureau`, `/inspector`, `/sector`) are served
+# by the supervision domain: anwang.supervision.*.pages.
 
 # --- enforcement officer --------------------------------------------------------------------
 
@@ -175,33 +95,6 @@ async def enforcement_parties(
 ) -> Template:
     """Party search results (htmx partial)."""
     return _render("_parties.html", request, q=q, found=await _parties(db, q))
-
-
-# --- sector department ----------------------------------------------------------------------
-
-
-@get("/sector", guards=[SECTOR], include_in_schema=False)
-async def sector_home(
-    request: Req,
-    db: Db,
-    type_: Annotated[str, QueryParameter(name="type", max_length=40)] = "",
-    page: PageNumber = 1,
-) -> Template:
-    """The sector's fixed sites in its jurisdiction, by type."""
-    by_type = await queries.site_type_counts(db)
-    known = {r["site_type"] for r in by_type if r["site_type"]}
-    chosen = type_ if type_ in known else ""
-    return _render(
-        "sector.html",
-        request,
-        [("#types", "场所分类"), ("#sites", "场所名录")],
-        by_type=by_type,
-        total=sum(int(r["n"]) for r in by_type),
-        chosen=chosen,
-        listing=await queries.enterprise_page(
-            db, kind=None, site_type=chosen or None, page=page, order="e.site_type, e.name"
-        ),
-    )
 
 
 # --- command centre --------------------------------------------------------------------------
@@ -243,12 +136,8 @@ async def command_panel(request: Req, db: Db) -> Template:
 
 shell_routes = [
     home,
-    inspector_home,
-    bureau_home,
-    bureau_enterprises,
     enforcement_home,
     enforcement_parties,
-    sector_home,
     command_home,
     command_panel,
 ]

@@ -17,6 +17,7 @@ class Hazard(TenantRow, table=True):
     source: str  # check | report | patrol | spot_check
     risk_point_id: int | None = None
     check_id: int | None = None
+    patrol_visit_id: int | None = None  # found by a government patrol (supervision)
     org_unit_id: int | None = None
     tier: str | None = None  # on_spot | general | major
     state: str = "reported"

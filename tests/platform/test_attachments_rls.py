@@ -84,7 +84,7 @@ def test_no_insert_into_another_tenant(owner_db: Connection, app_db: Connection)
         insert(app_db, a)
 
 
-def test_government_reads_its_jurisdiction_and_writes_nothing(
+def test_government_reads_its_jurisdiction_and_changes_no_enterprise_upload(
     owner_db: Connection, app_db: Connection
 ) -> None:
     a = tenant_of(owner_db, "boss")
@@ -107,9 +107,14 @@ def test_government_reads_its_jurisdiction_and_writes_nothing(
     as_principal(app_db, Principal(kind="gov", role="officer", scope=elsewhere))
     assert app_db.execute(count, {"i": mine}).scalar_one() == 0
 
-    as_principal(app_db, Principal(kind="gov", role="officer", scope=path))
+    # Government users attach only their own uploads (patrol photos), never the enterprise's.
+    as_principal(app_db, Principal(kind="gov", role="officer", scope=path, user_id=1))
+    changed = app_db.execute(
+        text("update attachment set subject_id = 1 where id = :i"), {"i": mine}
+    ).rowcount
+    assert changed == 0
     with pytest.raises(DBAPIError, match="permission denied"):
-        app_db.execute(text("update attachment set subject_id = 1 where id = :i"), {"i": mine})
+        app_db.execute(text("update attachment set storage_key = 'x' where id = :i"), {"i": mine})
 
 
 @pytest.mark.parametrize(

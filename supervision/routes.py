@@ -1,0 +1,11 @@
+"""Every route handler of the supervision domain, for the app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anwang.supervision.patrol.pages import routes as patrol
+from anwang.supervision.rollups.pages import routes as rollups
+from anwang.supervision.sites.pages import routes as sites
+
+routes: list[Any] = [*rollups, *patrol, *sites]
