@@ -23,6 +23,7 @@ ACTOR_MODULES: tuple[str, ...] = (
     "anwang.tenants.checks.tasks",
     "anwang.tenants.hazards.tasks",
     "anwang.tenants.reminders.tasks",
+    "anwang.supervision.tasks",
 )
 
 # One scheduler per deployment: it holds this session-level advisory lock for its lifetime.

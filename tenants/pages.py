@@ -18,6 +18,9 @@ ENTERPRISE_NAV: list[tuple[str, str]] = [
     ("/enterprise/tasks", "排查任务"),
     ("/enterprise/hazards", "隐患治理"),
     ("/enterprise/reminders", "提醒报警"),
+    # served by the supervision domain: orders addressed to the enterprise, its permits
+    ("/enterprise/orders", "督办整改"),
+    ("/enterprise/operations", "危险作业"),
 ]
 
 

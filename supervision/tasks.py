@@ -1,0 +1,5 @@
+"""Every scheduled job of the supervision domain, for the worker (one import line each)."""
+
+from __future__ import annotations
+
+# Each part adds `from anwang.supervision.<part> import tasks as _<part>  # noqa: F401` here.
