@@ -1,5 +1,6 @@
 """Dangerous operations 危险作业 reported online before they start (GB 30871-2022 permits):
-confined space 有限空间, hot work 动火, lifting 吊装, work at height 高处.
+confined space 有限空间, hot work 动火, lifting 吊装, work at height 高处. Sector departments
+register their fixed sites 联管联处 and give them risk points.
 
 Revision ID: 0011
 Revises: 0010
@@ -14,6 +15,10 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
+# Grades and the validity caps the standard itself sets are checked here too, so no writer
+# (the API, the seed, a script) can store a permit the standard forbids; the caps we chose
+# ourselves for lifting and height live in code (supervision/operations/limits.py), where
+# they can be configured, bounded here by a 30-day sanity limit.
 TABLES = """
 create table dangerous_operation (
   tenant_id bigint not null references enterprise,
@@ -36,26 +41,90 @@ create table dangerous_operation (
     check (status in ('reported', 'active', 'finished', 'cancelled')),
   started_at timestamptz,
   finished_at timestamptz,
+  cancelled_at timestamptz,
+  cancel_reason text not null default '' check (length(cancel_reason) <= 200),
   reported_by bigint references app_user,
   reported_at timestamptz not null default now(),
   primary key (tenant_id, id),
   foreign key (tenant_id, org_unit_id) references org_unit (tenant_id, id),
-  unique (tenant_id, permit_no)
+  unique (tenant_id, permit_no),
+  constraint dangerous_operation_grade check (case kind
+    when 'confined_space' then grade is null
+    when 'hot_work' then grade in ('special', 'first', 'second')
+    when 'lifting' then grade in ('first', 'second', 'third')
+    else grade in ('first', 'second', 'third', 'fourth') end),
+  -- GB 30871-2022: 特级/一级动火 ≤ 8 h, 二级动火 ≤ 72 h, 受限空间 ≤ 24 h.
+  constraint dangerous_operation_validity check (valid_to - valid_from <= case
+    when kind = 'hot_work' and grade = 'second' then interval '72 hours'
+    when kind = 'hot_work' then interval '8 hours'
+    when kind = 'confined_space' then interval '24 hours'
+    else interval '30 days' end),
+  constraint dangerous_operation_steps check (
+    (status <> 'active' or started_at is not null)
+    and (status <> 'finished' or (started_at is not null and finished_at is not null))
+    and (status <> 'cancelled' or cancelled_at is not null))
 );
--- The supervising views list what is under way now.
+-- The supervising views list what is under way now and what starts today.
 create index dangerous_operation_live on dangerous_operation (valid_to)
   where status in ('reported', 'active');
 create index dangerous_operation_when on dangerous_operation (tenant_id, valid_from);
+create index dangerous_operation_from on dangerous_operation (valid_from);
 """
+
+# A sector department writes only for public sites of its own sector inside its scope
+# (never an ordinary enterprise's records, even one of its sector).
+SITE_TENANT = "tenant_id in (select e.id from enterprise e where e.kind = 'public_site')"
+SITE_ROW = f"{rls.IN_SECTOR} and {SITE_TENANT}"
+
+SECTOR_SITES = [
+    # Registering a fixed site 登记场所: a public site of the department's own sector, in a
+    # place inside its jurisdiction (the path is derived from jurisdiction_id by trigger).
+    "grant insert on enterprise to anwang_sector",
+    "grant usage on sequence enterprise_id_seq to anwang_sector",
+    f"create policy enterprise_sector_insert on enterprise for insert to anwang_sector"
+    f" with check (kind = 'public_site' and {rls.IN_SECTOR})",
+    # A newly registered site gets its root unit (the risk points hang from the org tree).
+    "grant insert on org_unit to anwang_sector",
+    f"create policy org_unit_sector_insert on org_unit for insert to anwang_sector"
+    f" with check ({SITE_ROW} and parent_id is null and kind = 'company')",
+    # Risk points of the sites 场所风险点: created, reassessed, retired; measures replaced.
+    "grant insert, update on risk_point to anwang_sector",
+    f"create policy risk_point_sector_insert on risk_point for insert to anwang_sector"
+    f" with check ({SITE_ROW})",
+    f"create policy risk_point_sector_update on risk_point for update to anwang_sector"
+    f" using ({SITE_ROW}) with check ({SITE_ROW})",
+    "grant insert, update, delete on control_measure to anwang_sector",
+    f"create policy control_measure_sector_write on control_measure for all to anwang_sector"
+    f" using ({SITE_ROW}) with check ({SITE_ROW})",
+    "grant insert on risk_assessment to anwang_sector",
+    f"create policy risk_assessment_sector_insert on risk_assessment for insert"
+    f" to anwang_sector with check ({SITE_ROW})",
+]
 
 
 def upgrade() -> None:
     op.execute(TABLES)
-    for stmt in rls.tenant_table("dangerous_operation", system="select"):
+    # The enterprise (or site) reports and steps its own permits; a permit is cancelled,
+    # never deleted. Bureaus and sector departments read those of their scope.
+    for stmt in rls.tenant_table(
+        "dangerous_operation", enterprise="all", gov="select", sector="select", system="select"
+    ):
         op.execute(stmt)
+    op.execute("revoke delete on dangerous_operation from anwang_enterprise")
     for stmt in rls.audited_batched("dangerous_operation", "tenant_id", ("tenant_id", "id")):
+        op.execute(stmt)
+    for stmt in SECTOR_SITES:
         op.execute(stmt)
 
 
 def downgrade() -> None:
+    for name, table in (
+        ("enterprise_sector_insert", "enterprise"),
+        ("org_unit_sector_insert", "org_unit"),
+        ("risk_point_sector_insert", "risk_point"),
+        ("risk_point_sector_update", "risk_point"),
+        ("control_measure_sector_write", "control_measure"),
+        ("risk_assessment_sector_insert", "risk_assessment"),
+    ):
+        op.execute(f"drop policy if exists {name} on {table}")
     op.execute("drop table if exists dangerous_operation cascade")
