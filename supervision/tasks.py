@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 # Each part adds `from anwang.supervision.<part> import tasks as _<part>  # noqa: F401` here.
+from anwang.supervision.rollups import tasks as _rollups  # noqa: F401
