@@ -1,0 +1,141 @@
+"""Shared set-up of the patrol tests: principals of the demo's accounts, the expected areas of
+every enterprise, and small factories for patrol rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from anwang.platform.principal import Principal
+
+# A date far from the demo's history, so the planner's cycles there are the tests' own.
+FAR = date(2031, 3, 2)
+
+
+def gov_principal(conn: Connection, username: str) -> Principal:
+    """The principal of a government or sector account (its first membership)."""
+    row = conn.execute(
+        text(
+            "select u.id, u.display_name, g.role, j.path::text as scope, j.name as scope_name,"
+            " b.kind as body_kind, b.sector"
+            " from app_user u join gov_membership g on g.user_id = u.id"
+            " join gov_body b on b.id = g.gov_body_id join jurisdiction j on j.id = g.jurisdiction_id"
+            " where u.username = :u order by g.id limit 1"
+        ),
+        {"u": username},
+    ).one()
+    return Principal(
+        kind="sector" if row.body_kind == "sector_department" else "gov",
+        user_id=int(row.id),
+        role=row.role,
+        scope=row.scope,
+        sector=row.sector,
+        display_name=row.display_name,
+        scope_name=row.scope_name,
+    )
+
+
+def enterprise_principal(conn: Connection, username: str) -> Principal:
+    row = conn.execute(
+        text(
+            "select u.id, u.display_name, m.role, m.tenant_id from app_user u"
+            " join tenant_membership m on m.user_id = u.id where u.username = :u"
+        ),
+        {"u": username},
+    ).one()
+    return Principal(
+        kind="enterprise",
+        user_id=int(row.id),
+        role=row.role,
+        tenant_id=int(row.tenant_id),
+        display_name=row.display_name,
+    )
+
+
+def patrolled(conn: Connection, kind: str, on: date) -> dict[int, list[tuple[int, int]]]:
+    """tenant → [(cycle's jurisdiction, inspector)] over the `kind` cycles containing `on`."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for tenant, jid, who in conn.execute(
+        text(
+            "select a.tenant_id, c.jurisdiction_id, a.inspector_user_id from patrol_assignment a"
+            " join patrol_cycle c on c.id = a.cycle_id"
+            " where c.patrol_kind = :k and c.starts_on <= :on and c.ends_on >= :on"
+        ),
+        {"k": kind, "on": on},
+    ):
+        out.setdefault(int(tenant), []).append((int(jid), int(who)))
+    return out
+
+
+def expected_areas(conn: Connection, kind: str) -> dict[int, int]:
+    """tenant → the jurisdiction whose `kind` patrol must visit it (sector: the department's
+    jurisdiction, for tenants whose sector has a department there)."""
+    if kind == "grid":
+        sql = (
+            "select e.id, e.jurisdiction_id from enterprise e"
+            " where e.kind = 'enterprise' and e.status <> 'closed'"
+        )
+    elif kind == "town":
+        sql = (
+            "select e.id, g.parent_id from enterprise e join jurisdiction g on g.id = e.jurisdiction_id"
+            " where e.kind = 'enterprise' and e.status <> 'closed'"
+        )
+    else:
+        sql = (
+            "select e.id, b.jurisdiction_id from enterprise e"
+            " join gov_body b on b.kind = 'sector_department' and b.sector = e.sector"
+            " join jurisdiction j on j.id = b.jurisdiction_id and e.jurisdiction_path <@ j.path"
+            " where e.status <> 'closed'"
+        )
+    return {int(t): int(j) for t, j in conn.execute(text(sql))}
+
+
+def once_each(conn: Connection, kind: str, on: date) -> Counter[int]:
+    """How many `kind` assignments each tenant has in the cycles containing `on`."""
+    return Counter({t: len(v) for t, v in patrolled(conn, kind, on).items()})
+
+
+def add_officer(conn: Connection, town_id: int, role: str = "officer") -> int:
+    """Another government account at `town_id` (an officer of its town bureau by default)."""
+    username = f"p_{uuid.uuid4().hex[:10]}"
+    uid = int(
+        conn.execute(
+            text(
+                "insert into app_user (username, display_name, password_hash)"
+                " select :u, '测试监管员', password_hash from app_user where username = 'boss'"
+                " returning id"
+            ),
+            {"u": username},
+        ).scalar_one()
+    )
+    conn.execute(
+        text(
+            "insert into gov_membership (user_id, gov_body_id, jurisdiction_id, role)"
+            " select :uid, b.id, :j, :r from gov_body b"
+            " where b.kind = 'emergency_bureau' and b.jurisdiction_id ="
+            " (select case when level = 'grid' then parent_id else id end"
+            "  from jurisdiction where id = :j)"
+        ),
+        {"uid": uid, "j": town_id, "r": role},
+    )
+    return uid
+
+
+def add_enterprise(conn: Connection, grid_id: int, sector: str = "industry") -> int:
+    """A new active enterprise in `grid_id`, at the grid's centre."""
+    code = uuid.uuid4().hex[:17].upper()
+    return int(
+        conn.execute(
+            text(
+                "insert into enterprise (name, credit_code, industry, scale, jurisdiction_id,"
+                " sector, lon, lat)"
+                " select :n, :c || '0', 'machinery', 'small', j.id, :s, j.center_lon, j.center_lat"
+                " from jurisdiction j where j.id = :g returning id"
+            ),
+            {"n": f"巡查测试企业{code[:6]}", "c": code, "s": sector, "g": grid_id},
+        ).scalar_one()
+    )
