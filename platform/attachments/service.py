@@ -18,6 +18,7 @@ from functools import partial
 from anyio import to_thread
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import documents, images, repository
@@ -25,6 +26,7 @@ from anwang.platform.attachments.models import Attachment
 from anwang.platform.attachments.storage import StoredFileMissing, get_storage
 from anwang.platform.errors import DomainError, Forbidden, NotFound
 from anwang.platform.principal import Principal
+from anwang.platform.registry.models import Enterprise
 from anwang.platform.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -54,11 +56,23 @@ def check_size(size: int, what: str = "文件") -> None:
 
 
 async def store_photo(
-    db: AsyncSession, principal: Principal, data: bytes, filename: str
+    db: AsyncSession,
+    principal: Principal,
+    data: bytes,
+    filename: str,
+    *,
+    for_tenant: int | None = None,
 ) -> Attachment:
     """A photo (JPEG, PNG or WebP by content), upright, at most 2560 px on its long side,
-    re-encoded as JPEG without any metadata; its EXIF time and GPS go into the row."""
-    tenant_id = _tenant(principal)
+    re-encoded as JPEG without any metadata; its EXIF time and GPS go into the row.
+
+    An enterprise user stores into their own tenant. A government or sector officer stores a
+    photo of their findings FOR an enterprise of their scope (`for_tenant`); one outside it
+    answers NotFound, as the row policies would refuse it anyway."""
+    if principal.kind in ("gov", "sector"):
+        tenant_id = await _tenant_in_scope(db, principal, for_tenant)
+    else:
+        tenant_id = _tenant(principal)
     check_size(len(data), "照片")
     max_pixels = get_settings().photo_max_pixels
     photo = await to_thread.run_sync(partial(images.process, data, max_pixels=max_pixels))
@@ -180,6 +194,16 @@ def _tenant(principal: Principal) -> int:
     if principal.kind != "enterprise" or principal.tenant_id is None:
         raise Forbidden("只有企业用户可以上传文件")
     return principal.tenant_id
+
+
+async def _tenant_in_scope(db: AsyncSession, principal: Principal, tenant_id: int | None) -> int:
+    if tenant_id is None or principal.user_id is None:
+        raise Forbidden("请先选择照片所属的企业")
+    # Row-level security answers: an enterprise outside the officer's scope is not visible.
+    visible = await db.exec(select(Enterprise.id).where(Enterprise.id == tenant_id))
+    if visible.first() is None:
+        raise NotFound("企业不存在或不在您的监管范围内")
+    return tenant_id
 
 
 def _clean_name(filename: str) -> str:
