@@ -52,6 +52,9 @@ create table supervision_order (
 );
 create index supervision_order_open on supervision_order (deadline) where status <> 'closed';
 create index supervision_order_hazard on supervision_order (tenant_id, hazard_id);
+create index supervision_order_parent on supervision_order (parent_id) where parent_id is not null;
+create index supervision_order_issuer on supervision_order (issuer_jurisdiction_id);
+create index supervision_order_tenant on supervision_order (tenant_id) where tenant_id is not null;
 -- One open listing per hazard.
 create unique index supervision_order_one_listing on supervision_order (tenant_id, hazard_id)
   where kind = 'listed' and status <> 'closed';
@@ -66,20 +69,24 @@ create table supervision_order_event (
   to_status text not null,
   actor_user_id bigint references app_user,
   at timestamptz not null default now(),
-  note text not null default ''
+  note text not null default '',
+  data jsonb                                          -- e.g. the child order of a forward
 );
 create index supervision_order_event_order on supervision_order_event (order_id, at);
 """
 
 
-# The enterprise an order concerns reads it and its timeline, and answers it (status and
-# response only). The timeline has no tenant column of its own: a reference between two
-# tenant-carrying tables must include the tenant (see test_system_principal), and orders to a
-# jurisdiction have none; its enterprise policy goes through the order's own.
+# The enterprise an order is addressed to (target_jurisdiction_id null) reads it and its
+# timeline, and answers it (status and response only); an order to a town about the
+# enterprise belongs to the town until the town passes it down. The timeline has no tenant
+# column of its own: a reference between two tenant-carrying tables must include the tenant
+# (see test_system_principal), and orders to a jurisdiction have none; its enterprise policy
+# goes through the order's own.
+TO_ME = f"tenant_id = {rls.TENANT_ID} and target_jurisdiction_id is null"
 ENTERPRISE = [
     "grant select on supervision_order, supervision_order_event to anwang_enterprise",
     "create policy supervision_order_enterprise on supervision_order for select"
-    f" to anwang_enterprise using (tenant_id = {rls.TENANT_ID})",
+    f" to anwang_enterprise using ({TO_ME})",
     "create policy supervision_order_event_enterprise on supervision_order_event for select"
     " to anwang_enterprise using (order_id in (select id from supervision_order))",
 ]
@@ -100,8 +107,7 @@ def upgrade() -> None:
         "grant update (status, response, responded_by, responded_at) on supervision_order"
         " to anwang_enterprise",
         "create policy supervision_order_enterprise_answer on supervision_order for update"
-        f" to anwang_enterprise using (tenant_id = {rls.TENANT_ID})"
-        f" with check (tenant_id = {rls.TENANT_ID})",
+        f" to anwang_enterprise using ({TO_ME}) with check ({TO_ME})",
         "grant insert on supervision_order_event to anwang_enterprise",
         "create policy supervision_order_event_enterprise_insert on supervision_order_event"
         " for insert to anwang_enterprise"
