@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from anwang.supervision.operations.controllers import routes as operations
 from anwang.supervision.patrol.pages import routes as patrol
-from anwang.supervision.rollups.pages import routes as rollups
+from anwang.supervision.rollups.routes import routes as rollups
 from anwang.supervision.sites.pages import routes as sites
 
-routes: list[Any] = [*rollups, *patrol, *sites]
+routes: list[Any] = [*rollups, *patrol, *sites, *operations]

@@ -1,49 +1,74 @@
-"""The bureau officer's jurisdiction page `/bureau`: the roll-up of the place, drillable to the
-places below it, and the enterprise search."""
+"""The officer's jurisdiction page `/bureau` 辖区总览: the same page at every level (town,
+district, city): the place's figures, one row per place below it, drillable with `?under=path`
+down to the grid and its enterprises, and the enterprise search."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
 
 from litestar import get
-from litestar.params import QueryParameter
+from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy import RowMapping
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.errors import NotFound
-from anwang.platform.principal import Principal
+from anwang.platform.clock import CHINA
 from anwang.platform.web import shell_queries as queries
+from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
-from anwang.platform.web.shells import (
-    GRID_INSPECTOR,
-    LTREE_PATH,
-    OFFICER,
-    SECTOR,
-    Nav,
-    PageNumber,
-    Req,
-    Text,
-    _render,
-)
+from anwang.platform.web.shells import OFFICER, PageNumber, Req, Text
+from anwang.supervision.pages import render
+from anwang.supervision.rollups import repository, service
+from anwang.supervision.rollups.schemas import MonthPoint
+from anwang.tenants import vocabulary as TV
+
+# Government and sector users read one enterprise's figures (RLS decides which).
+FIGURE_READERS = require("gov", "sector")
 
 
-BUREAU_NAV: Nav = [("#overview", "辖区总览"), ("#children", "下级辖区"), ("#search", "企业查询")]
+def china_time(at: datetime | None) -> str:
+    if at is None:
+        return "尚未生成"
+    at = at.astimezone(CHINA)
+    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
 
 
-async def _place(db: AsyncSession, p: Principal, under: str) -> RowMapping:
-    """The jurisdiction to show: the caller's scope or a place inside it."""
-    scope = p.scope or ""
-    path = under or scope
-    inside = path == scope or path.startswith(scope + ".")
-    place = await queries.jurisdiction_by_path(db, path) if LTREE_PATH.fullmatch(path) else None
-    if not scope or not inside or place is None:
-        raise NotFound("辖区不存在或不在您的管辖范围内")
-    return place
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    height: float
+    value: int
 
 
-def _narrowed(place: RowMapping, p: Principal) -> str | None:
-    return None if place["path"] == p.scope else str(place["path"])
+@dataclass(frozen=True)
+class TrendChart:
+    """An inline SVG bar chart of hazards found and closed per month (no chart library)."""
+
+    width: int
+    height: int
+    found: list[Bar]
+    closed: list[Bar]
+    labels: list[tuple[float, str]]
+    top: int
+    points: list[MonthPoint]
+
+
+def trend_chart(points: list[MonthPoint], width: int = 640, height: int = 180) -> TrendChart:
+    top = max([max(p.found, p.closed) for p in points] or [0])
+    plot_h, base, left = height - 36, height - 22, 34
+    step = (width - left - 8) / max(len(points), 1)
+    bar_w = step * 0.36
+
+    def h(v: int) -> float:
+        return round(plot_h * v / top, 1) if top else 0.0
+
+    found, closed, labels = [], [], []
+    for i, p in enumerate(points):
+        x = left + i * step + step * 0.12
+        found.append(Bar(round(x, 1), round(base - h(p.found), 1), h(p.found), p.found))
+        closed.append(Bar(round(x + bar_w, 1), round(base - h(p.closed), 1), h(p.closed), p.closed))
+        labels.append((round(left + i * step + step / 2, 1), f"{int(p.month[5:])}月"))
+    return TrendChart(width, height, found, closed, labels, top, points)
 
 
 @get("/bureau", guards=[OFFICER], include_in_schema=False)
@@ -54,19 +79,20 @@ async def bureau_home(
     q: Text = "",
     page: PageNumber = 1,
 ) -> Template:
-    """The jurisdiction's roll-up, drillable to the places below it, and a search."""
+    """The place's roll-up, the places below it (or a grid's enterprises), the search."""
     p = request.user
-    place = await _place(db, p, under)
-    narrowed = _narrowed(place, p)
-    children = await queries.child_counts(db, place, p.scope or "")
-    return _render(
-        "bureau.html",
+    figures = await service.place_figures(db, p, under)
+    narrowed = None if figures.place.path == p.scope else figures.place.path
+    return render(
+        "rollups/bureau.html",
         request,
-        BUREAU_NAV,
-        place=place,
-        trail=await queries.trail(db, p.scope or "", place["path"]),
-        children=children,
-        child_max=max([c["enterprises"] + c["sites"] for c in children] or [0]),
+        "/bureau",
+        place=figures.place,
+        f=figures,
+        TV=TV,
+        chart=trend_chart(figures.trend),
+        refreshed=china_time(figures.refreshed_at),
+        trail=await repository.trail(db, p.scope or "", figures.place.path),
         totals=await queries.totals(db, narrowed),
         q=q,
         under=narrowed or "",
@@ -83,16 +109,36 @@ async def bureau_enterprises(
     page: PageNumber = 1,
 ) -> Template:
     """The enterprise table of the bureau page (htmx live search and paging)."""
-    place = await _place(db, request.user, under)
-    narrowed = _narrowed(place, request.user)
-    return _render(
-        "_bureau_enterprises.html",
+    place = await service.place_in_scope(db, request.user, under)
+    narrowed = None if place.path == request.user.scope else place.path
+    return render(
+        "rollups/_enterprises.html",
         request,
+        "/bureau",
         q=q,
         under=narrowed or "",
         listing=await queries.enterprise_page(db, q=q.strip(), under=narrowed, page=page),
     )
 
 
+@get(
+    "/bureau/enterprises/{enterprise_id:int}/figures",
+    guards=[FIGURE_READERS],
+    include_in_schema=False,
+)
+async def enterprise_figures(request: Req, db: Db, enterprise_id: FromPath[int]) -> Template:
+    """One enterprise's figures (htmx partial of its record page); out of scope reads 404."""
+    figures, months = await service.enterprise_figures(db, enterprise_id)
+    state = await repository.state(db)
+    return render(
+        "rollups/_enterprise_figures.html",
+        request,
+        "/bureau",
+        f=figures,
+        TV=TV,
+        chart=trend_chart(months),
+        refreshed=china_time(state["refreshed_at"] if state else None),
+    )
 
-routes = [bureau_home, bureau_enterprises]
+
+page_routes = [bureau_home, bureau_enterprises, enterprise_figures]

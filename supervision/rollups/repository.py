@@ -1,0 +1,123 @@
+"""Every read of the roll-up figures. They run as the caller: row-level security decides which
+places and enterprises are visible (a place outside the scope has no row), and nothing here
+repeats the scope test."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import RowMapping, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# The per-sector rows of a place are keyed by the sector; '' is the row of all sectors.
+ALL_SECTORS = ""
+
+
+async def _rows(db: AsyncSession, sql: str, **params: Any) -> list[RowMapping]:
+    result = await db.exec(text(sql), params=params)  # type: ignore[call-overload]
+    return list(result.mappings())
+
+
+async def _one(db: AsyncSession, sql: str, **params: Any) -> RowMapping | None:
+    rows = await _rows(db, sql, **params)
+    return rows[0] if rows else None
+
+
+async def place_by_path(db: AsyncSession, path: str) -> RowMapping | None:
+    return await _one(
+        db,
+        "select id, name, level, parent_id, path::text as path from jurisdiction"
+        " where path = cast(:p as ltree)",
+        p=path,
+    )
+
+
+async def trail(db: AsyncSession, scope: str, path: str) -> list[RowMapping]:
+    """The places from `scope` down to `path`, for the breadcrumb."""
+    return await _rows(
+        db,
+        "select name, level, path::text as path from jurisdiction"
+        " where path @> cast(:p as ltree) and path <@ cast(:s as ltree) order by nlevel(path)",
+        p=path,
+        s=scope,
+    )
+
+
+async def area(db: AsyncSession, place_id: int, sector: str = ALL_SECTORS) -> RowMapping | None:
+    """The sums of one place (None: nothing counted there, or not visible)."""
+    return await _one(
+        db,
+        "select * from area_figures where jurisdiction_id = :id and sector = :sector",
+        id=place_id,
+        sector=sector,
+    )
+
+
+async def children(db: AsyncSession, place_id: int, sector: str = ALL_SECTORS) -> list[RowMapping]:
+    """Each place directly below `place_id` with its sums (None where nothing is counted)."""
+    return await _rows(
+        db,
+        """
+        select j.id as place_id, j.name as place_name, j.level as place_level,
+               j.path::text as place_path, a.*
+        from jurisdiction j
+        left join area_figures a on a.jurisdiction_id = j.id and a.sector = :sector
+        where j.parent_id = :id
+        order by j.code
+        """,
+        id=place_id,
+        sector=sector,
+    )
+
+
+async def months(
+    db: AsyncSession, place_id: int, first: date, sector: str = ALL_SECTORS
+) -> list[RowMapping]:
+    """Hazards found and closed per month at the place, from `first` on."""
+    return await _rows(
+        db,
+        "select month, found, closed from area_month"
+        " where jurisdiction_id = :id and sector = :sector and month >= :first order by month",
+        id=place_id,
+        sector=sector,
+        first=first,
+    )
+
+
+async def enterprises_at(db: AsyncSession, place_id: int, sector: str | None) -> list[RowMapping]:
+    """The enterprises and sites registered directly at a place (a grid), with their figures;
+    the ones needing attention first (highest risk level, then overdue hazards)."""
+    return await _rows(
+        db,
+        f"""
+        select e.name, f.*
+        from enterprise_figures f join enterprise e on e.id = f.tenant_id
+        where f.jurisdiction_id = :id {"and f.sector = :sector" if sector else ""}
+        order by array_position(array['major', 'significant', 'general', 'low'],
+                                f.highest_level) nulls last,
+                 f.hazards_overdue desc, e.name, e.id
+        """,
+        id=place_id,
+        sector=sector,
+    )
+
+
+async def enterprise(db: AsyncSession, tenant_id: int) -> RowMapping | None:
+    """One enterprise's figures (None: not visible, or not computed yet)."""
+    return await _one(db, "select * from enterprise_figures where tenant_id = :id", id=tenant_id)
+
+
+async def enterprise_months(db: AsyncSession, tenant_id: int, first: date) -> list[RowMapping]:
+    return await _rows(
+        db,
+        "select month, found, closed from enterprise_month"
+        " where tenant_id = :id and month >= :first order by month",
+        id=tenant_id,
+        first=first,
+    )
+
+
+async def state(db: AsyncSession) -> RowMapping | None:
+    """When the figures were last refreshed, and for which day."""
+    return await _one(db, "select as_of, refreshed_at, rebuilt_at from rollup_state where id = 1")
