@@ -10,6 +10,7 @@ import anwang.platform.attachments.models
 import anwang.platform.audit
 import anwang.platform.identity.models
 import anwang.platform.registry.models
+import anwang.supervision.operations.models
 import anwang.supervision.orders.models
 import anwang.supervision.patrol.models
 import anwang.supervision.rollups.models
