@@ -14,6 +14,7 @@ import anwang.supervision.operations.models
 import anwang.supervision.orders.models
 import anwang.supervision.patrol.models
 import anwang.supervision.rollups.models
+import anwang.supervision.spot_checks.models
 import anwang.tenants.checks.models
 import anwang.tenants.hazards.models
 import anwang.tenants.org.models

@@ -36,7 +36,11 @@ create table spot_check (
   status text not null default 'reviewing' check (status in ('reviewing', 'done', 'published')),
   drawn_by bigint not null references app_user,
   drawn_at timestamptz not null default now(),
-  published_at timestamptz
+  finished_at timestamptz,                  -- when the last target got its verdict
+  published_at timestamptz,
+  published_by bigint references app_user,
+  check ((status = 'published') = (published_at is not null)),
+  check (cardinality(population_ids) >= sample_size)
 );
 
 -- One sampled enterprise, with the checker drawn for it, and its overall verdict.
@@ -51,6 +55,8 @@ create table spot_check_target (
   primary key (tenant_id, spot_check_id),
   unique (spot_check_id, position)
 );
+-- "Assigned to me" on the list of draws.
+create index spot_check_target_checker on spot_check_target (checker_user_id, spot_check_id);
 
 -- A verdict on one reviewed record (a self-check task, a hazard's rectification with its
 -- before/after photos, a risk point's daily photos …). A failure opens a hazard or an order.
@@ -73,7 +79,22 @@ create table spot_check_finding (
   foreign key (tenant_id, hazard_id) references hazard (tenant_id, id)
 );
 create index spot_check_finding_target on spot_check_finding (tenant_id, spot_check_id);
+-- One verdict per reviewed record: deciding again replaces it.
+create unique index spot_check_finding_one on spot_check_finding
+  (tenant_id, spot_check_id, item, subject_table, subject_id) nulls not distinct;
 """
+
+# An enterprise reads the draws it was sampled in once they are published, without the
+# population, the checker pool or the seed (column grants; the policy's subquery reads
+# spot_check_target under its own, tenant-only policy, so the policies do not recurse).
+ENTERPRISE = [
+    "grant select (id, title, gov_body_id, jurisdiction_id, sector, sample_size, algorithm,"
+    " review_from, review_to, status, drawn_at, finished_at, published_at)"
+    " on spot_check to anwang_enterprise",
+    "create policy spot_check_enterprise on spot_check for select to anwang_enterprise"
+    " using (status = 'published' and id in (select t.spot_check_id from spot_check_target t"
+    f" where t.tenant_id = {rls.TENANT_ID}))",
+]
 
 
 def upgrade() -> None:
@@ -93,6 +114,8 @@ def upgrade() -> None:
             op.execute(stmt)
         for stmt in rls.audited_batched(table, "tenant_id", key):
             op.execute(stmt)
+    for stmt in ENTERPRISE:
+        op.execute(stmt)
 
 
 def downgrade() -> None:
