@@ -33,3 +33,25 @@ JURISDICTION_LEVELS: dict[str, str] = {
     "town": "镇（街道）",
     "grid": "网格",
 }
+
+# Online spot checks 线上抽查 (anwang.supervision.spot_checks).
+SPOT_CHECK_STATUSES: dict[str, str] = {
+    "reviewing": "检查中",
+    "done": "待公布",
+    "published": "已公布",
+}
+SPOT_CHECK_VERDICTS: dict[str, str] = {"pass": "合格", "fail": "不合格"}
+SPOT_CHECK_ITEMS: dict[str, str] = {
+    "self_check": "月度综合自查",
+    "rectification": "隐患整改",
+    "daily_photos": "每日检查拍照",
+    "other": "其他",
+}
+SPOT_CHECK_ACTIONS: dict[str, str] = {
+    "none": "仅记录",
+    "hazard": "登记为隐患，交企业整改",
+    "order": "下达督办",
+}
+SPOT_CHECK_ALGORITHMS: dict[str, str] = {
+    "python-random-sample-v1": "Python random.Random(种子).sample，检查人员按同一随机序列轮派",
+}
