@@ -17,13 +17,15 @@ from anwang.platform.registry.models import Enterprise
 from anwang.supervision.operations.models import DangerousOperation as Op
 
 View = Literal["now", "upcoming", "past", "all"]
-LIVE = ("reported", "active")
 
 
 def under_way(now: datetime) -> ColumnElement[bool]:
     """Started and within its permit, or reported and inside its window (the work may
     begin at any moment): what a supervisor must know is going on now."""
-    return and_(col(Op.status).in_(LIVE), col(Op.valid_from) <= now, col(Op.valid_to) > now)
+    return or_(
+        and_(col(Op.status) == "active", col(Op.valid_to) > now),
+        and_(col(Op.status) == "reported", col(Op.valid_from) <= now, col(Op.valid_to) > now),
+    )
 
 
 def overrun(now: datetime) -> ColumnElement[bool]:
