@@ -55,3 +55,31 @@ SPOT_CHECK_ACTIONS: dict[str, str] = {
 SPOT_CHECK_ALGORITHMS: dict[str, str] = {
     "python-random-sample-v1": "Python random.Random(种子).sample，检查人员按同一随机序列轮派",
 }
+
+# Fixed sites of the sector departments 联管联处 (anwang.supervision.sites): the sector whose
+# department registers and supervises each site type, and the industry on a new site's record.
+SITE_TYPE_SECTORS: dict[str, str] = {
+    "school": "education",
+    "hospital": "health",
+    "elderly_care": "civil_affairs",
+    "research_institute": "science",
+    "religious_site": "religion",
+    "cinema": "culture_tourism",
+}
+SITE_TYPE_INDUSTRIES: dict[str, str] = {
+    "school": "教育",
+    "hospital": "卫生",
+    "elderly_care": "养老服务",
+    "research_institute": "科学研究和技术服务",
+    "religious_site": "宗教活动场所",
+    "cinema": "电影放映",
+}
+
+# Dangerous operations 危险作业 (anwang.supervision.operations; the kinds, grades and validity
+# limits of GB 30871-2022 live in its limits module).
+OPERATION_STATUSES: dict[str, str] = {
+    "reported": "已报备",
+    "active": "作业中",
+    "finished": "已完成",
+    "cancelled": "已取消",
+}
