@@ -8,5 +8,6 @@ from anwang.supervision.operations.controllers import routes as operations
 from anwang.supervision.patrol.pages import routes as patrol
 from anwang.supervision.rollups.routes import routes as rollups
 from anwang.supervision.sites.pages import routes as sites
+from anwang.supervision.spot_checks.pages import routes as spot_checks
 
-routes: list[Any] = [*rollups, *patrol, *sites, *operations]
+routes: list[Any] = [*rollups, *patrol, *sites, *operations, *spot_checks]
