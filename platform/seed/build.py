@@ -105,6 +105,7 @@ class Builder:
         self.firm_names: set[str] = set()
         self.usernames: set[str] = set()
         self.people = _rng(seed, "people")
+        self.home_town = 0  # the town of the fixed demo logins (set by fixed_logins)
 
     def build(self, progress: Callable[[int, int], None]) -> CityRows:
         self.gov_bodies()
@@ -226,6 +227,10 @@ class Builder:
                     self.gov_user(f"{sector}{a.code}", body, a, "sector_officer")
             elif a.level == "town":
                 patrols[a.id] = self.gov_user(f"town{a.code}", self.bureau[a.id], a, "officer")
+                # A town's bureau has a few officers 监管人员 (the patrol planner splits the
+                # town's enterprises among them): town<code>b, town<code>c.
+                for suffix in "bc"[: self.extra_officers(a)]:
+                    self.gov_user(f"town{a.code}{suffix}", self.bureau[a.id], a, "officer")
             elif a.level == "grid":
                 assert a.parent is not None
                 patrols[a.id] = self.gov_user(
@@ -248,11 +253,18 @@ class Builder:
             people.inspector = patrols.get(e.jurisdiction_id)
             people.officer = patrols.get(town_of.get(e.jurisdiction_id, 0))
 
+    def extra_officers(self, town: Area) -> int:
+        """Officers added to the town's first, so that it has 2 or 3 (the home town already
+        has the fixed login `town` beside its first officer)."""
+        wanted = _rng(self.seed, f"officers:{town.code}").choice((2, 3))
+        return wanted - (2 if town.id == self.home_town else 1)
+
     def fixed_logins(self) -> None:
         """The memorable demo accounts, all inside 太仓市 so they see each other's data."""
         city = self.city
         district = next(d for d in city.children if d.code == HOME_DISTRICT)
         town = district.children[0]
+        self.home_town = town.id
         grid = town.children[0]
         firm = next(
             e

@@ -25,6 +25,7 @@ from typing import Any
 
 from anwang.platform.clock import CHINA
 from anwang.platform.seed import names
+from anwang.platform.seed import tenant_supervision as gov
 from anwang.platform.seed.risk_library import (
     EQUIPMENT_MODELS,
     GENERAL_HAZARDS,
@@ -109,13 +110,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "inspection_check": ("tenant_id", "id", "checklist_id", "task_id", "checked_by", "started_at",
                          "finished_at", "lat", "lon", "accuracy_m", "note", "jurisdiction_path",
                          "sector"),
+    # the government's patrol visits, before the hazards found at them
+    "patrol_visit": gov.COLUMNS["patrol_visit"],
     "hazard": ("tenant_id", "id", "source", "risk_point_id", "check_id", "org_unit_id", "tier",
                "state", "title", "description", "location", "lat", "lon", "found_at",
                "reported_by", "confirmed_by", "confirmed_at", "reject_reason",
                "responsible_user_id", "deadline", "plan", "measure", "five_implementations",
                "reported_to_bureau_at", "stop_work", "rectified_by", "rectified_at",
                "accepted_by", "accepted_at", "closed_at", "escalation_level", "created_at",
-               "updated_at", "jurisdiction_path", "sector"),
+               "updated_at", "patrol_visit_id", "jurisdiction_path", "sector"),
     "hazard_event": ("tenant_id", "id", "hazard_id", "action", "from_state", "to_state",
                      "actor_user_id", "at", "note", "data", "jurisdiction_path", "sector"),
     "hazard_extension": ("tenant_id", "id", "hazard_id", "requested_by", "requested_at",
@@ -123,13 +126,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                          "decided_at", "jurisdiction_path", "sector"),
     "check_result": ("tenant_id", "check_id", "item_id", "result", "note", "hazard_id",
                      "jurisdiction_path", "sector"),
+    "spot_check_finding": gov.COLUMNS["spot_check_finding"],
     "certificate": ("tenant_id", "id", "kind", "name", "number", "staff_id", "grade", "issued_on",
                     "expires_on", "jurisdiction_path", "sector"),
     "equipment": ("tenant_id", "id", "name", "org_unit_id", "risk_point_id", "model",
                   "serial_number", "is_special", "last_inspected_on", "next_inspection_on",
                   "end_of_life_on", "status", "jurisdiction_path", "sector"),
+    "dangerous_operation": gov.COLUMNS["dangerous_operation"],
 }  # fmt: skip
-# Load order: every foreign key points at a table loaded before (check_result needs hazards).
+# Load order: every foreign key points at a table loaded before (check_result needs hazards,
+# hazards their patrol visits).
 TABLES = tuple(COLUMNS)
 WITH_ID = tuple(t for t in TABLES if "id" in COLUMNS[t])
 STAGES = {
@@ -149,6 +155,7 @@ STAGES = {
     "check_result": "写入检查结果",
     "certificate": "写入证照",
     "equipment": "写入设备",
+    **gov.STAGES,
 }
 
 
@@ -184,6 +191,12 @@ class Tenant:
     people: TenantPeople
     hazards: int = 0
     demo: bool = False
+    # the government side (tenant_supervision): planned patrols, spot-check draws it is in,
+    # dangerous operations over the history and live ones
+    assignments: list[gov.Assignment] = field(default_factory=list)
+    targets: list[gov.Target] = field(default_factory=list)
+    operations: int = 0
+    live_operations: list[tuple[str, str | None, float, float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -213,6 +226,8 @@ class DomainRows:
     """One chunk of tenants' rows, per table in COLUMNS order."""
 
     tables: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in COLUMNS})
+    # (tenant, assignment, status, visit, day) of the patrol assignments visited
+    assignment_updates: list[Row] = field(default_factory=list)
 
     def add(self, table: str, row: Row) -> None:
         self.tables[table].append(row)
@@ -281,7 +296,7 @@ def _work_time(rng: random.Random, start: datetime, end: datetime) -> datetime:
     return moved if start <= moved < end else t
 
 
-def _month_starts(clock: datetime) -> list[date]:
+def month_starts(clock: datetime) -> list[date]:
     """The first days of the HISTORY_MONTHS whole months before the clock's month."""
     first = clock.date().replace(day=1)
     out = []
@@ -295,13 +310,14 @@ def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-class TenantBuilder:
+class TenantBuilder(gov.TenantSupervision):
     """Builds one tenant's rows into a DomainRows."""
 
     def __init__(self, t: Tenant, seed: int, ids: dict[str, Ids], clock: datetime,
                  out: DomainRows) -> None:  # fmt: skip
         self.t, self.ids, self.clock, self.out = t, ids, clock, out
         self.rng = random.Random(f"{seed}:enterprise-domain:{t.id}")
+        self.gov_rng = random.Random(f"{seed}:supervision:{t.id}")
         self.scope = (t.path, t.sector)
         self.profile = PROFILES[
             SITE_PROFILE[t.site_type] if t.site_type else INDUSTRY_PROFILE.get(t.industry, "retail")
@@ -312,11 +328,16 @@ class TenantBuilder:
         self.staff_ids: list[tuple[int, Unit]] = []
         self.today = clock.date()
         # the register was made before the history starts
-        self.history_start = _at(_month_starts(clock)[0], 0)
+        self.history_start = _at(month_starts(clock)[0], 0)
         self.register_made = self.history_start - timedelta(days=self.rng.randint(20, 120))
         self.problems: dict[int, str] = {}
         self.round_results: list[tuple[int, set[int]]] = []
         self.extensions: list[tuple[Any, ...]] = []
+        self.staff_names: list[str] = []
+        self.visits: list[gov.Visit] = []
+        self.monthly_tasks: list[tuple[int, date]] = []
+        self.closed_hazards: list[tuple[int, datetime]] = []
+        self.assignment_updates: list[Row] = []
 
     def row(self, table: str, *values: Any) -> None:
         self.out.add(table, (*values, *self.scope))
@@ -339,6 +360,7 @@ class TenantBuilder:
         who = name or self.t.people.names.get(user_id or 0) or names.person(self.rng)
         sid = self.ids["staff"]()
         self.staff_ids.append((sid, unit))
+        self.staff_names.append(who)
         self.row("staff", self.t.id, sid, who, unit.id, user_id, title, names.phone(self.rng), True)
         return who
 
@@ -570,11 +592,12 @@ class TenantBuilder:
             per_round[rng.randrange(HISTORY_MONTHS)] += 1
         checker = t.people.safety
         out = []
-        for month, failed_n in zip(_month_starts(self.clock), per_round, strict=True):
+        for month, failed_n in zip(month_starts(self.clock), per_round, strict=True):
             start, end = _at(month, 0), _at(_next_month(month), 0)
             started = _work_time(rng, start + timedelta(days=2), end - timedelta(days=3))
             finished = started + timedelta(minutes=rng.randint(40, 150))
             task = self.ids["inspection_task"]()
+            self.monthly_tasks.append((task, month))
             self.row("inspection_task", t.id, task, self.comprehensive, self.company.id,
                      f"{month.year}-{month.month:02d}", start, end, "done", finished, start)  # fmt: skip
             cid = self.ids["inspection_check"]()
@@ -599,12 +622,23 @@ class TenantBuilder:
                 hid = self.hazard("check", found, p, check_id=cid)
                 failed_at[cid, iid] = hid
         made = sum(len(f) for _, _, f in rounds)
-        for _ in range(max(0, t.hazards - made)):
-            r = rng.random()
-            source = "report" if r < 0.85 else "patrol" if r < 0.97 else "spot_check"
-            found = _work_time(rng, self.history_start, self.clock - timedelta(hours=1))
+        rest = max(0, t.hazards - made)
+        # Spot-check failures open hazards at the review; patrol findings at a visit (a
+        # hazard drawn as a patrol finding where no visit was made is a worker's report).
+        spot = min(rest, self.spot_check_failures())
+        for _ in range(rest - spot):
+            source = "report" if rng.random() < 0.86 else "patrol"
+            visit = self.patrol_visit_for_finding(rng) if source == "patrol" else None
             point = rng.choice(self.points) if rng.random() < 0.7 else None
-            self.hazard(source, found, point)
+            if visit is None:
+                found = _work_time(rng, self.history_start, self.clock - timedelta(hours=1))
+                self.hazard("report", found, point)
+                continue
+            found = visit.at + timedelta(minutes=rng.randint(10, 80))
+            hid = self.hazard("patrol", found, point, reporter=visit.assignment.inspector,
+                              visit_id=visit.id)  # fmt: skip
+            visit.findings.append((hid, self.problems[hid]))
+        self.spot_check_findings(rng, spot)
         for cid, failed_ids in self.round_results:
             for iid, _ in self.items:
                 if iid in failed_ids:
@@ -636,16 +670,20 @@ class TenantBuilder:
         return reporter, pp.safety, rectifier, acceptor
 
     def hazard(self, source: str, found: datetime, p: Point | None,
-               check_id: int | None = None) -> int:  # fmt: skip
+               check_id: int | None = None, reporter: int | None = None,
+               visit_id: int | None = None, drawn: tuple[str, str] | None = None) -> int:  # fmt: skip
+        """One hazard's row and timeline; `reporter` overrides the usual finder (a patrol's
+        inspector, a spot check's checker), `drawn` the (problem, fix) drawn for it."""
         t, rng, clock = self.t, self.rng, self.clock
         pool = HAZARDS[p.template.hazards if p else rng.choice(GENERAL_HAZARDS)]
-        problem, fix = rng.choice(pool)
+        problem, fix = drawn or rng.choice(pool)
         unit = p.unit if p else rng.choice(self.units)
         hid = self.ids["hazard"]()
         self.problems[hid] = problem
         where = p.name if p else unit.name
         title = f"{where}{problem}" if p and len(where) + len(problem) <= 40 else problem
-        reporter, confirmer, rectifier, acceptor = self.actors(source)
+        finder, confirmer, rectifier, acceptor = self.actors(source)
+        reporter = reporter or finder
         r = rng.random()
         tier = "major" if r < 0.01 else "on_spot" if r < 0.31 else "general"
         if source != "check" and tier == "general" and rng.random() < 0.04:
@@ -665,7 +703,7 @@ class TenantBuilder:
             events.append((at, action, to, actor, note, data, changes))
             return at
 
-        submitted = {"measure": fix, "photo_ids": []}
+        submitted: dict[str, Any] = {"measure": fix, "photo_ids": []}
         description = f"{where}：{problem}"
         ev(found, "report", "reported", reporter, description)  # the service notes the description
         if tier == "on_spot":
@@ -757,7 +795,10 @@ class TenantBuilder:
                  h["confirmed_by"], h["confirmed_at"], h["reject_reason"],
                  h["responsible_user_id"], h["deadline"], h["plan"], h["measure"], h["five"],
                  h["to_bureau"], h["stop_work"], h["rectified_by"], h["rectified_at"],
-                 h["accepted_by"], h["accepted_at"], h["closed_at"], 0, found, h["updated_at"])  # fmt: skip
+                 h["accepted_by"], h["accepted_at"], h["closed_at"], 0, found, h["updated_at"],
+                 visit_id)  # fmt: skip
+        if h["state"] == "closed":
+            self.closed_hazards.append((hid, h["closed_at"]))
         return hid
 
     # --- certificates and equipment ------------------------------------------------------
@@ -825,7 +866,9 @@ class TenantBuilder:
         self.tree()
         self.risk_register()
         self.checklists()
+        self.plan_visits()
         self.hazards()
+        self.emit_visits()
         for xid, hid, by, asked, old, new, reason, decider, decided in self.extensions:
             if asked >= self.clock:
                 continue
@@ -835,6 +878,8 @@ class TenantBuilder:
                      decider if done else None, decided if done else None)  # fmt: skip
         self.certificates()
         self.equipment()
+        units = [(w.id, w.name) for w, _ in self.workshops] or [(self.company.id, "")]
+        self.dangerous_operations(units, self.t.people.safety)
 
 
 def hazard_counts(tenants: list[Tenant], seed: int) -> None:
@@ -854,13 +899,21 @@ def hazard_counts(tenants: list[Tenant], seed: int) -> None:
 
 
 def build_chunks(tenants: list[Tenant], seed: int, last_ids: dict[str, int], clock: datetime,
-                 chunk: int = 250) -> Iterator[tuple[int, DomainRows]]:  # fmt: skip
-    """(tenants done, rows) chunk by chunk; ids continue after `last_ids`."""
+                 chunk: int = 250, prepare: Callable[[list[Tenant]], None] | None = None,
+                 ) -> Iterator[tuple[int, DomainRows]]:  # fmt: skip
+    """(tenants done, rows) chunk by chunk; ids continue after `last_ids`. `prepare` is given
+    each chunk's tenants before they are built (to fetch their patrol assignments)."""
     ids = {table: Ids(last_ids.get(table, 0)) for table in WITH_ID}
     for start in range(0, len(tenants), chunk):
         out = DomainRows()
-        for t in tenants[start : start + chunk]:
-            TenantBuilder(t, seed, ids, clock, out).build()
+        part = tenants[start : start + chunk]
+        if prepare is not None:
+            prepare(part)
+        for t in part:
+            b = TenantBuilder(t, seed, ids, clock, out)
+            b.build()
+            out.assignment_updates += b.assignment_updates
+            t.assignments, t.targets = [], []  # done with: memory stays flat
         yield min(start + chunk, len(tenants)), out
 
 
