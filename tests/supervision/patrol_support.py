@@ -3,9 +3,10 @@ every enterprise, and small factories for patrol rows."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -139,3 +140,55 @@ def add_enterprise(conn: Connection, grid_id: int, sector: str = "industry") -> 
             {"n": f"巡查测试企业{code[:6]}", "c": code, "s": sector, "g": grid_id},
         ).scalar_one()
     )
+
+
+def visit_payload(
+    tenant_id: int,
+    *,
+    key: str | None = None,
+    at: datetime | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    findings: list[dict[str, str]] | None = None,
+    results: list[dict[str, str]] | None = None,
+) -> dict[str, object]:
+    """A complete visit as the tablet sends it (every checklist item answered)."""
+    from anwang.supervision.patrol.checklist import CHECKLIST
+
+    return {
+        "idempotency_key": key or str(uuid.uuid4()),
+        "tenant_id": tenant_id,
+        "checked_in_at": (at or datetime.now(UTC)).isoformat(),
+        "lat": lat,
+        "lon": lon,
+        "accuracy_m": 12.0 if lat is not None else None,
+        "results": results
+        if results is not None
+        else [
+            {"code": c, "result": "not_ok" if i == 0 else "ok", "note": "台账缺两个月"}
+            for i, c in enumerate(CHECKLIST)
+        ],
+        "note": "企业负责人陪同检查",
+        "findings": findings or [],
+    }
+
+
+def visit_files(
+    payload: dict[str, object], photos: int = 0, finding_photos: dict[int, int] | None = None
+) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
+    """The multipart `data` and `files` of a visit, with small JPEG photos."""
+    from tests.platform import attachment_samples as samples
+
+    files = [
+        ("photo", (f"现场{i}.jpg", samples.photo_with_exif(size=(160, 120)), "image/jpeg"))
+        for i in range(photos)
+    ]
+    for index, n in (finding_photos or {}).items():
+        files += [
+            (
+                f"finding.{index}",
+                (f"问题{j}.jpg", samples.photo_with_exif(size=(160, 120)), "image/jpeg"),
+            )
+            for j in range(n)
+        ]
+    return {"visit": json.dumps(payload, ensure_ascii=False)}, files
