@@ -440,3 +440,19 @@ async def hazard_orders(db: AsyncSession, tenant_id: int, hazard_id: int) -> lis
         {"t": tenant_id, "h": hazard_id},
     )
     return [r._mapping for r in rows]
+
+
+async def enterprise_search(db: AsyncSession, q: str, limit: int = 20) -> list[EnterpriseRef]:
+    """Enterprises the caller sees whose name contains `q` (or whose credit code is `q`)."""
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await db.execute(
+        text(
+            "select id, name, jurisdiction_path::text as path, sector, kind from enterprise"
+            " where status = 'active' and (name like :like or credit_code = :q)"
+            " order by name limit :n"
+        ),
+        {"like": like, "q": q.upper(), "n": limit},
+    )
+    return [
+        EnterpriseRef(int(r.id), str(r.name), str(r.path), str(r.sector), str(r.kind)) for r in rows
+    ]

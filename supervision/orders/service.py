@@ -20,7 +20,14 @@ from anwang.supervision import vocabulary
 from anwang.supervision.orders import repository
 from anwang.supervision.orders.models import SupervisionOrder, SupervisionOrderEvent
 from anwang.supervision.orders.repository import RECEIVING_ROLES, Place
-from anwang.supervision.orders.schemas import OrderCreate, OrderForward
+from anwang.supervision.orders.schemas import (
+    HazardBrief,
+    OrderCreate,
+    OrderDetail,
+    OrderEventRead,
+    OrderForward,
+    OrderRow,
+)
 from anwang.tenants.hazards.service import InvalidInput
 from anwang.tenants.org.access import COMPANY_ROLES
 from anwang.tenants.vocabulary import HAZARD_STATES
@@ -29,6 +36,7 @@ __all__ = [
     "InvalidInput",
     "allowed_actions",
     "close",
+    "detail",
     "forward",
     "get",
     "issue",
@@ -458,3 +466,43 @@ async def close(db: AsyncSession, p: Principal, order_id: int, note: str = "") -
             db, p, child, "close", before, note="上级督办已办结，一并办结", data={"with": o.id}
         )
     return o
+
+
+# --- views ------------------------------------------------------------------------------
+
+
+def row_of(r: Any, on: date | None = None) -> OrderRow:
+    """A list row (a mapping of repository._ROW) as the API's shape."""
+    on = on or today()
+    overdue = r["status"] != "closed" and r["deadline"] < on
+    return OrderRow.model_validate(
+        {**r, "overdue": overdue, "days_overdue": (on - r["deadline"]).days if overdue else 0}
+    )
+
+
+def event_read(e: SupervisionOrderEvent) -> OrderEventRead:
+    return OrderEventRead.model_validate(
+        {**e.model_dump(), "action_name": ACTIONS.get(e.action, e.action)}
+    )
+
+
+async def detail(db: AsyncSession, p: Principal, order_id: int) -> OrderDetail:
+    """One order with its timeline, the orders passed down from it, its hazard, and the steps
+    the caller may take now."""
+    on = today()
+    r = await repository.row(db, order_id)
+    if r is None:
+        raise NotFound("督办不存在或您无权查看")
+    order = await get(db, order_id)
+    hazard = None
+    if order.hazard_id is not None:
+        h = await repository.hazard_brief(db, order.hazard_id)
+        if h is not None:
+            hazard = HazardBrief.model_validate(dict(h))
+    return OrderDetail(
+        **row_of(r, on).model_dump(),
+        events=[event_read(e) for e in await repository.events(db, order_id)],
+        children_rows=[row_of(c, on) for c in await repository.children_rows(db, order_id)],
+        hazard=hazard,
+        allowed_actions=await allowed_actions(db, p, order),
+    )
