@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,6 +95,8 @@ async def inspector_home(request: Req, db: Db, page: PageNumber = 1) -> Template
     data = {
         "user_id": p.user_id,
         "today": day.isoformat(),
+        # Shown when the page is the service worker's offline copy: how old the list is.
+        "rendered_at": datetime.now(UTC).isoformat(),
         "checklist": [{"code": c, "name": n, "hint": h} for c, (n, h) in CHECKLIST.items()],
         "results": RESULTS,
         "photo_limit": service.PHOTOS_MAX,

@@ -494,7 +494,7 @@
   function network() {
     var el = $("net-state");
     el.classList.toggle("offline", !navigator.onLine);
-    text(el, navigator.onLine ? "在线" : "离线：记录将保存在本机");
+    text(el, navigator.onLine ? "在线" : "离线：清单为 " + clock(DATA.rendered_at) + " 的副本，记录保存在本机");
   }
 
   /* ---- wiring ---------------------------------------------------------------------------- */
