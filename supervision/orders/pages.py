@@ -337,22 +337,27 @@ async def issue_submit(request: Req, db: Db) -> Redirect | Template:
             errors["target"] = "请从列表中选择督办对象"
         if form.tenant_id and _int(form.tenant_id) is None:
             errors["tenant_id"] = "请从列表中选择企业"
-        if errors or deadline is None:
+        if set(errors) - {"deadline"}:
             raise InvalidInput(errors)
-        order = await service.issue(
-            db,
-            request.user,
-            OrderCreate(
-                subject=form.subject,  # type: ignore[arg-type]
-                kind="listed" if form.kind == "listed" else "order",
-                title=form.title,
-                requirement=form.requirement,
-                deadline=deadline,
-                tenant_id=_int(form.tenant_id),
-                hazard_id=_int(form.hazard_id),
-                target_jurisdiction_id=_int(form.target),
-            ),
-        )
+        try:
+            # Without a readable deadline the service still checks everything else (and
+            # refuses the day before all days); the form's own message wins.
+            order = await service.issue(
+                db,
+                request.user,
+                OrderCreate(
+                    subject=form.subject,  # type: ignore[arg-type]
+                    kind="listed" if form.kind == "listed" else "order",
+                    title=form.title,
+                    requirement=form.requirement,
+                    deadline=deadline or date.min,
+                    tenant_id=_int(form.tenant_id),
+                    hazard_id=_int(form.hazard_id),
+                    target_jurisdiction_id=_int(form.target),
+                ),
+            )
+        except InvalidInput as e:
+            raise InvalidInput({**e.errors, **errors}) from e
     except DomainError as e:
         # Nothing of a refused order may reach the commit at the end of the request.
         await db.rollback()

@@ -5,6 +5,7 @@ with 400, 403, 404 and 409; the pages render for each kind of user."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -312,3 +313,38 @@ def test_pages_render(client: TestClient, owner_url: str, c: City) -> None:
     page_login(client, "grid")
     assert client.get("/orders").status_code == 200
     assert "下达督办" not in client.get("/orders").text
+
+
+def test_a_refused_form_keeps_what_was_typed(client: TestClient, c: City) -> None:
+    page_login(client, "bureau")
+    r = client.post(
+        "/orders/new",
+        data={
+            "subject": "task",
+            "kind": "order",
+            "title": f"{PREFIX}汛期排查",
+            "target": "",
+            "requirement": "逐家排查低洼厂房",
+            "deadline": "",
+        },
+        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 400
+    assert f'value="{PREFIX}汛期排查"' in r.text
+    assert "逐家排查低洼厂房" in r.text
+    assert "请选择办理期限" in r.text and "请选择督办对象" in r.text
+    r = client.post(
+        "/orders/new",
+        data={
+            "subject": "task",
+            "kind": "order",
+            "title": f"{PREFIX}汛期排查",
+            "target": str(c.town_id),
+            "deadline": in_days(7).isoformat(),
+        },
+        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert re.fullmatch(r"/orders/\d+\?done=issue", r.headers["location"])
