@@ -183,7 +183,7 @@ class SpotCheckController(Controller):
     ) -> ReviewRead:
         """One sampled enterprise: its records of the review period and the verdicts so far."""
         sc = await service.get(db, spot_check_id)
-        target = await service._target(db, sc, tenant_id)
+        target = await service.get_target(db, sc, tenant_id)
         row = next(
             r for r in await repository.targets(db, spot_check_id) if r["tenant_id"] == tenant_id
         )

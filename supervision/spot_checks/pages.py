@@ -374,7 +374,7 @@ async def _review_page(
     status: int = 200,
 ) -> Template:
     sc = await service.get(db, spot_check_id)
-    target = await service._target(db, sc, tenant_id)
+    target = await service.get_target(db, sc, tenant_id)
     rows = await repository.targets(db, spot_check_id)
     row = next(r for r in rows if r["tenant_id"] == tenant_id)
     position = [int(r["tenant_id"]) for r in rows].index(tenant_id)

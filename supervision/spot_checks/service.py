@@ -283,7 +283,7 @@ async def verify(db: AsyncSession, spot_check_id: int) -> sampling.Verification:
     )
 
 
-async def _target(
+async def get_target(
     db: AsyncSession, sc: SpotCheck, tenant_id: int, *, lock: bool = False
 ) -> SpotCheckTarget:
     t = await repository.target(db, sc.id or 0, tenant_id, lock=lock)
@@ -396,7 +396,7 @@ async def record_finding(
     failure may open a hazard in the enterprise's own loop or issue a supervision order; once
     it has, the verdict stays as it is."""
     sc = await get(db, spot_check_id, lock=True)
-    t = await _target(db, sc, tenant_id, lock=True)
+    t = await get_target(db, sc, tenant_id, lock=True)
     user_id = _check_may_record(p, sc, t)
     errors: dict[str, str] = {}
     if data.item not in SPOT_CHECK_ITEMS:
@@ -529,7 +529,7 @@ async def record_verdict(
 ) -> SpotCheckTarget:
     """The overall verdict on one enterprise; the last one marks the draw done."""
     sc = await get(db, spot_check_id, lock=True)
-    t = await _target(db, sc, tenant_id, lock=True)
+    t = await get_target(db, sc, tenant_id, lock=True)
     _check_may_record(p, sc, t)
     errors: dict[str, str] = {}
     if data.verdict not in SPOT_CHECK_VERDICTS:

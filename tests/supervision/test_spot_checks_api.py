@@ -350,3 +350,29 @@ def test_refused_form_keeps_what_was_typed(client: TestClient, cast: Cast) -> No
     )
     assert r.status_code == 400 and "请至少选择一名检查人员" in r.text
     client.cookies.clear()
+
+
+def test_sector_officer_draws_and_reads_pages(client: TestClient, owner_url: str) -> None:
+    r = client.post(
+        API,
+        json={"title": "教育局接口测试抽查", "sample_percent": 50},
+        headers=token(client, "edu"),
+    )
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    try:
+        assert r.json()["sector"] == "education"
+        # The bureau of the same place reads the department's draw; the health department not.
+        assert client.get(f"{API}/{sid}", headers=token(client, "bureau")).status_code == 200
+        assert client.get(f"{API}/{sid}", headers=token(client, "health")).status_code == 404
+        _login(client, "edu")
+        page = client.get("/spot-checks")
+        assert page.status_code == 200 and "教育局接口测试抽查" in page.text
+        assert 'name="sector"' not in page.text  # a department draws its own sector only
+        assert client.get(f"/spot-checks/{sid}").status_code == 200
+        target = r.json()["targets"][0]["tenant_id"]
+        assert client.get(f"/spot-checks/{sid}/targets/{target}").status_code == 200
+    finally:
+        client.cookies.clear()
+        with committed(owner_url) as conn:
+            delete_draws(conn, [sid])
