@@ -96,6 +96,7 @@ class EnterpriseFigures(Figures, table=True):
     kind: str  # enterprise | public_site
     site_type: str | None = None
     status: str
+    scale: str | None = None
     highest_level: str | None = None  # of its active risk points; None: none assessed
 
 
@@ -130,6 +131,14 @@ class AreaFigures(Figures, table=True):
     ent_yellow: int = 0
     ent_blue: int = 0
     ent_none: int = 0
+    # enterprises (not sites) by status and scale
+    status_active: int = 0
+    status_suspended: int = 0
+    status_closed: int = 0
+    scale_large: int = 0
+    scale_medium: int = 0
+    scale_small: int = 0
+    scale_micro: int = 0
 
 
 class AreaMonth(SQLModel, table=True):

@@ -83,6 +83,7 @@ async def bureau_home(
     p = request.user
     figures = await service.place_figures(db, p, under)
     narrowed = None if figures.place.path == p.scope else figures.place.path
+    x = figures.figures
     return render(
         "rollups/bureau.html",
         request,
@@ -93,11 +94,17 @@ async def bureau_home(
         chart=trend_chart(figures.trend),
         refreshed=china_time(figures.refreshed_at),
         trail=await repository.trail(db, p.scope or "", figures.place.path),
-        totals=await queries.totals(db, narrowed),
+        totals={"enterprises": x.enterprises, "sites": x.sites, **x.statuses, **x.scales},
         q=q,
         under=narrowed or "",
-        listing=await queries.enterprise_page(db, q=q.strip(), under=narrowed, page=page),
+        listing=await _listing(db, q, narrowed, page, x.enterprises),
     )
+
+
+async def _listing(db: Db, q: str, under: str | None, page: int, total: int) -> queries.Page:
+    if q.strip():
+        return await queries.enterprise_page(db, q=q.strip(), under=under, page=page)
+    return await repository.enterprise_list(db, under, page, total)
 
 
 @get("/bureau/enterprises", guards=[OFFICER], include_in_schema=False)
@@ -111,13 +118,15 @@ async def bureau_enterprises(
     """The enterprise table of the bureau page (htmx live search and paging)."""
     place = await service.place_in_scope(db, request.user, under)
     narrowed = None if place.path == request.user.scope else place.path
+    units = await repository.area(db, place.id)
+    total = int(units["enterprises"]) if units else 0
     return render(
         "rollups/_enterprises.html",
         request,
         "/bureau",
         q=q,
         under=narrowed or "",
-        listing=await queries.enterprise_page(db, q=q.strip(), under=narrowed, page=page),
+        listing=await _listing(db, q, narrowed, page, total),
     )
 
 

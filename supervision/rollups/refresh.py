@@ -54,10 +54,20 @@ OTHER_COUNTS = (
 )
 # Every counted figure, in the tables' column order.
 COUNTS = (*RISK_COUNTS, *HAZARD_COUNTS, *OTHER_COUNTS, *PATROL_COUNTS)
-# Counted only per area: units by kind and by the colour of their highest risk level.
 COLOURS = {"major": "ent_red", "significant": "ent_orange", "general": "ent_yellow",
            "low": "ent_blue"}  # fmt: skip
-AREA_COUNTS = ("enterprises", "sites", *COLOURS.values(), "ent_none")
+STATUSES = ("active", "suspended", "closed")
+SCALES = ("large", "medium", "small", "micro")
+# Counted only per area: units by kind, by the colour of their highest risk level, and
+# enterprises (not sites) by status and scale.
+AREA_COUNTS = (
+    "enterprises",
+    "sites",
+    *COLOURS.values(),
+    "ent_none",
+    *(f"status_{s}" for s in STATUSES),
+    *(f"scale_{s}" for s in SCALES),
+)
 
 LOCK = "select pg_advisory_xact_lock(hashtext('anwang.rollups'))"
 BEIJING = "'Asia/Shanghai'"
@@ -79,6 +89,13 @@ def _tier(tier: str) -> str:
 
 def _quoted(values: Sequence[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
+
+
+def _changed(alias: str, columns: Sequence[str]) -> str:
+    """An upsert's condition: write only a row whose values differ (no dead row otherwise)."""
+    old = ", ".join(f"{alias}.{c}" for c in columns)
+    new = ", ".join(f"excluded.{c}" for c in columns)
+    return f"({old}) is distinct from ({new})"
 
 
 def _patrol_filters() -> list[str]:
@@ -110,15 +127,14 @@ def _enterprise_sql(only: bool) -> str:
     highest = " ".join(f"when coalesce(rp.risk_{lv}, 0) > 0 then '{lv}'" for lv in LEVELS)
     counts = ", ".join(f"coalesce({c}, 0)" for c in COUNTS)
     columns = ", ".join(COUNTS)
-    updates = ", ".join(
-        f"{c} = excluded.{c}"
-        for c in ("jurisdiction_id", "jurisdiction_path", "sector", "kind", "site_type",
-                  "status", "highest_level", *COUNTS, "as_of", "updated_at")
-    )  # fmt: skip
+    compared = ("jurisdiction_id", "jurisdiction_path", "sector", "kind", "site_type", "status",
+                "scale", "highest_level", *COUNTS)  # fmt: skip
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*compared, "as_of", "updated_at"))
+    changed = _changed("f", compared)
     return f"""
 with t as (
   select e.id as tenant_id, e.jurisdiction_id, e.jurisdiction_path, e.sector, e.kind,
-         e.site_type, e.status
+         e.site_type, e.status, e.scale
   from enterprise e where true {_in("e.id", only)}
 ), rp as (
   select tenant_id,
@@ -172,29 +188,40 @@ with t as (
   group by tenant_id
 )
 insert into enterprise_figures as f (tenant_id, jurisdiction_id, jurisdiction_path, sector, kind,
-  site_type, status, highest_level, {columns}, as_of, updated_at)
+  site_type, status, scale, highest_level, {columns}, as_of, updated_at)
 select t.tenant_id, t.jurisdiction_id, t.jurisdiction_path, t.sector, t.kind, t.site_type,
-       t.status, case {highest} end, {counts}, :today, now()
+       t.status, t.scale, case {highest} end, {counts}, :today, now()
 from t left join rp using (tenant_id) left join hz using (tenant_id)
   left join lo using (tenant_id) left join sc using (tenant_id) left join pa using (tenant_id)
 on conflict (tenant_id) do update set {updates}
+  where {changed}
 """
 
 
 def _month_sql(only: bool) -> str:
     """Recompute enterprise_month (hazards found and closed per Beijing month)."""
     return f"""
-insert into enterprise_month (tenant_id, month, jurisdiction_path, sector, found, closed)
-select m.tenant_id, m.month, e.jurisdiction_path, e.sector, sum(m.found), sum(m.closed)
-from (
-  select tenant_id, date_trunc('month', found_at at time zone {BEIJING})::date as month,
-         1 as found, 0 as closed
-  from hazard where state <> 'rejected' {_in("tenant_id", only)}
-  union all
-  select tenant_id, date_trunc('month', closed_at at time zone {BEIJING})::date, 0, 1
-  from hazard where state = 'closed' and closed_at is not null {_in("tenant_id", only)}
-) m join enterprise e on e.id = m.tenant_id
-group by m.tenant_id, m.month, e.jurisdiction_path, e.sector
+with new as (
+  select m.tenant_id, m.month, e.jurisdiction_path, e.sector, sum(m.found)::int as found,
+         sum(m.closed)::int as closed
+  from (
+    select tenant_id, date_trunc('month', found_at at time zone {BEIJING})::date as month,
+           1 as found, 0 as closed
+    from hazard where state <> 'rejected' {_in("tenant_id", only)}
+    union all
+    select tenant_id, date_trunc('month', closed_at at time zone {BEIJING})::date, 0, 1
+    from hazard where state = 'closed' and closed_at is not null {_in("tenant_id", only)}
+  ) m join enterprise e on e.id = m.tenant_id
+  group by m.tenant_id, m.month, e.jurisdiction_path, e.sector
+), up as (
+  insert into enterprise_month as em (tenant_id, month, jurisdiction_path, sector, found, closed)
+  select * from new
+  on conflict (tenant_id, month) do update set jurisdiction_path = excluded.jurisdiction_path,
+    sector = excluded.sector, found = excluded.found, closed = excluded.closed
+  where {_changed("em", ("jurisdiction_path", "sector", "found", "closed"))}
+)
+delete from enterprise_month em where true {_in("em.tenant_id", only)}
+  and not exists (select 1 from new n where n.tenant_id = em.tenant_id and n.month = em.month)
 """
 
 
@@ -207,6 +234,8 @@ def _area_sql() -> str:
             "(f.kind = 'public_site')::int",
             *(f"(f.highest_level = '{lv}')::int" for lv in COLOURS),
             "(f.highest_level is null)::int",
+            *(f"(f.kind = 'enterprise' and f.status = '{st}')::int" for st in STATUSES),
+            *(f"(f.kind = 'enterprise' and f.scale = '{sc}')::int" for sc in SCALES),
             *(f"f.{c}" for c in COUNTS),
         ]
     )
@@ -214,6 +243,8 @@ def _area_sql() -> str:
     child_cols = ", ".join(f"a.{c}" for c in all_cols)
     names = ", ".join(all_cols)
     sums = ", ".join(f"sum({c})::int as {c}" for c in all_cols)
+    compared = ("parent_id", "level", "jurisdiction_path", *all_cols)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*compared, "as_of", "updated_at"))
     return f"""
 with src ({", ".join(("area", "sector", *all_cols))}) as (
   select f.jurisdiction_id, f.sector, {enterprise_cols}
@@ -224,11 +255,16 @@ with src ({", ".join(("area", "sector", *all_cols))}) as (
 ), sums as (
   select area, coalesce(sector, '') as sector, {sums}
   from src group by grouping sets ((area, sector), (area))
+), up as (
+  insert into area_figures as a (jurisdiction_id, sector, parent_id, level, jurisdiction_path,
+                                 {names}, as_of, updated_at)
+  select j.id, s.sector, j.parent_id, j.level, j.path, {names}, :today, now()
+  from sums s join jurisdiction j on j.id = s.area
+  on conflict (jurisdiction_id, sector) do update set {updates}
+  where {_changed("a", compared)}
 )
-insert into area_figures (jurisdiction_id, sector, parent_id, level, jurisdiction_path, {names},
-                          as_of, updated_at)
-select j.id, s.sector, j.parent_id, j.level, j.path, {names}, :today, now()
-from sums s join jurisdiction j on j.id = s.area
+delete from area_figures a where a.jurisdiction_id = any(:ids)
+  and not exists (select 1 from sums s where s.area = a.jurisdiction_id and s.sector = a.sector)
 """
 
 
@@ -245,10 +281,19 @@ with src (area, sector, month, found, closed) as (
   select area, coalesce(sector, '') as sector, month, sum(found)::int as found,
          sum(closed)::int as closed
   from src group by grouping sets ((area, sector, month), (area, month))
+), up as (
+  insert into area_month as am (jurisdiction_id, sector, month, jurisdiction_path, found, closed)
+  select s.area, s.sector, s.month, j.path, s.found, s.closed
+  from sums s join jurisdiction j on j.id = s.area
+  on conflict (jurisdiction_id, sector, month) do update set
+    jurisdiction_path = excluded.jurisdiction_path, found = excluded.found,
+    closed = excluded.closed
+  where (am.jurisdiction_path, am.found, am.closed)
+    is distinct from (excluded.jurisdiction_path, excluded.found, excluded.closed)
 )
-insert into area_month (jurisdiction_id, sector, month, jurisdiction_path, found, closed)
-select s.area, s.sector, s.month, j.path, s.found, s.closed
-from sums s join jurisdiction j on j.id = s.area
+delete from area_month am where am.jurisdiction_id = any(:ids)
+  and not exists (select 1 from sums s
+                  where s.area = am.jurisdiction_id and s.sector = am.sector and s.month = am.month)
 """
 
 # The places above (and at) the given jurisdictions, deepest first.
@@ -297,10 +342,7 @@ def _params(today: date, **extra: Any) -> dict[str, Any]:
 
 
 def _areas(conn: Executes, places: list[tuple[int, int]], today: date) -> None:
-    """Delete and recompute the area rows of `places` ((id, depth), deepest first)."""
-    ids = [p for p, _ in places]
-    conn.execute(text("delete from area_figures where jurisdiction_id = any(:ids)"), {"ids": ids})
-    conn.execute(text("delete from area_month where jurisdiction_id = any(:ids)"), {"ids": ids})
+    """Recompute the area rows of `places` ((id, depth)), the deepest first."""
     area, month = text(_area_sql()), text(AREA_MONTH_SQL)
     depths = sorted({d for _, d in places}, reverse=True)
     for depth in depths:
@@ -325,9 +367,7 @@ def rebuild_all(conn: Executes, today: date | None = None) -> int:
     today = today or clock.today()
     conn.execute(text(LOCK))
     conn.execute(text("delete from figures_dirty"))
-    conn.execute(text("delete from enterprise_figures"))
     conn.execute(text(_enterprise_sql(only=False)), _params(today))
-    conn.execute(text("delete from enterprise_month"))
     conn.execute(text(_month_sql(only=False)))
     places = [(int(r[0]), int(r[1])) for r in conn.execute(text(ALL_PLACES))]
     _areas(conn, places, today)
@@ -377,7 +417,6 @@ def _refresh(conn: Executes, ids: list[int], today: date) -> int:
         ),
         {"ids": ids},
     )
-    conn.execute(text("delete from enterprise_month where tenant_id = any(:ids)"), {"ids": ids})
     conn.execute(text(_month_sql(only=True)), {"ids": ids})
     places = [(int(r[0]), int(r[1])) for r in conn.execute(text(PLACES_ABOVE), {"ids": where})]
     _areas(conn, places, today)

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.web.shell_queries import PAGE_SIZE, Page
+
 # The per-sector rows of a place are keyed by the sector; '' is the row of all sectors.
 ALL_SECTORS = ""
 
@@ -101,6 +103,31 @@ async def enterprises_at(db: AsyncSession, place_id: int, sector: str | None) ->
         id=place_id,
         sector=sector,
     )
+
+
+async def enterprise_list(
+    db: AsyncSession, under: str | None, page: int, total: int, size: int = PAGE_SIZE
+) -> Page:
+    """A page of the visible enterprises by name, without a search: the total comes from the
+    figures, and the rows from a walk of the name index (no count or sort of every row)."""
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = await _rows(
+        db,
+        f"""
+        select e.id, e.name, e.credit_code, e.industry, e.scale, e.status, e.kind, e.site_type,
+               e.address, e.legal_representative, e.sector, j.name as place
+        from enterprise e join jurisdiction j on j.id = e.jurisdiction_id
+        where e.kind = 'enterprise'
+          {"and e.jurisdiction_path <@ cast(:under as ltree)" if under else ""}
+        order by e.name, e.id
+        limit :limit offset :offset
+        """,
+        under=under,
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    return Page(rows=rows, total=total, page=page, size=size)
 
 
 async def enterprise(db: AsyncSession, tenant_id: int) -> RowMapping | None:

@@ -55,6 +55,8 @@ class FigureSet:
     enterprises: int
     sites: int
     colours: dict[str, int]  # red, orange, yellow, blue, none → units whose highest level it is
+    statuses: dict[str, int]  # enterprises (not sites) by status: active, suspended, closed
+    scales: dict[str, int]  # enterprises (not sites) by scale: large, medium, small, micro
     risk_points: dict[str, int]  # major, significant, general, low, unassessed
     hazards: dict[str, dict[str, int]]  # tier (none: not graded) → state → count
     hazards_found: int

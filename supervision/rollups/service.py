@@ -19,7 +19,9 @@ from anwang.supervision.rollups.refresh import (
     OPEN_STATES,
     PATROL_KINDS,
     PATROL_MEASURES,
+    SCALES,
     STATES,
+    STATUSES,
     TIERS,
 )
 from anwang.supervision.rollups.schemas import (
@@ -56,13 +58,19 @@ def figures_of(row: Mapping[str, Any] | None) -> FigureSet:
         highest = r.get("highest_level")
         colours = {c.removeprefix("ent_"): int(highest == lv) for lv, c in COLOURS.items()}
         colours["none"] = int(highest is None)
+        statuses = {st: int(kind == "enterprise" and r.get("status") == st) for st in STATUSES}
+        scales = {sc: int(kind == "enterprise" and r.get("scale") == sc) for sc in SCALES}
     else:
         enterprises, sites = n("enterprises"), n("sites")
         colours = {c.removeprefix("ent_"): n(c) for c in (*COLOURS.values(), "ent_none")}
+        statuses = {st: n(f"status_{st}") for st in STATUSES}
+        scales = {sc: n(f"scale_{sc}") for sc in SCALES}
     return FigureSet(
         enterprises=enterprises,
         sites=sites,
         colours=colours,
+        statuses=statuses,
+        scales=scales,
         risk_points={
             **{lv: n(f"risk_{lv}") for lv in LEVELS},
             "unassessed": n("risk_unassessed"),

@@ -31,6 +31,14 @@ def expected(conn: Connection, path: str, today: date) -> dict[str, int]:
         "sites": _n(conn, f"select count(*) from enterprise where {inside}"
                           " and kind = 'public_site'", **under),
     }  # fmt: skip
+    for status in ("active", "suspended", "closed"):
+        out[f"status_{status}"] = _n(conn, f"select count(*) from enterprise where {inside}"
+                                           " and kind = 'enterprise' and status = :s",
+                                     s=status, **under)  # fmt: skip
+    for scale in ("large", "medium", "small", "micro"):
+        out[f"scale_{scale}"] = _n(conn, f"select count(*) from enterprise where {inside}"
+                                         " and kind = 'enterprise' and scale = :s",
+                                   s=scale, **under)  # fmt: skip
     # each unit's highest level among its active risk points
     highest = conn.execute(
         text(
