@@ -245,7 +245,7 @@ def _seed(
     report("生成双随机抽查", 1, 1)
 
     domain, visited = _load_domain(
-        cur, rows, seed, clock, report, spot.by_tenant, gov.assignment_loader(sa)
+        cur, rows, seed, clock, report, spot.by_tenant, gov.assignment_loader(sa, seed)
     )
     report("更新巡查任务", 0, 1)
     missed = gov.finish_patrols(sa, cur, visited, clock)

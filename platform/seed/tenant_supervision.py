@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 
 Row = tuple[Any, ...]
 
-# Past cycles: the share of assignments never visited (coverage 97–99 %) and the share visited
-# after their planned day (lateness a few %).
+# Past cycles: the share of assignments never visited (coverage 97–99 %), never more than a
+# tenth of one cycle's, and the share visited after their planned day (lateness a few %).
 PATROL_MISSED = 0.015
+PATROL_MISSED_MAX = 0.1
 PATROL_LATE = 0.04
 # Open cycles: planned days already past that are still waiting, and visits made ahead of plan.
 PATROL_BEHIND = 0.08
@@ -128,6 +129,7 @@ class Assignment:
     ends_on: date
     due_on: date
     inspector: int
+    missed: bool = False  # never visited (decided per cycle: see supervision.missed_ranks)
 
 
 @dataclass(frozen=True)
@@ -209,9 +211,9 @@ class TenantSupervision:
         if not past and a.due_on >= today:
             early = _workdays(a.starts_on, last) if last >= a.starts_on else []
             return rng.choice(early) if early and r < PATROL_EARLY else None
-        if r < (PATROL_MISSED if past else PATROL_BEHIND):
+        if a.missed if past else r < PATROL_BEHIND:
             return None
-        if r < (PATROL_MISSED if past else PATROL_BEHIND) + PATROL_LATE:
+        if r < (PATROL_LATE if past else PATROL_BEHIND + PATROL_LATE):
             later = [d for d in _workdays(a.due_on + timedelta(days=1), last) if d <= last]
             later = later[:7]
             if later and a.due_on < last:

@@ -4,9 +4,10 @@ points, checklists and checks, hazards whose states and timelines agree)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,11 @@ from anwang.platform.seed import SeedSummary, seed_city
 from anwang.platform.seed.build import Builder
 from anwang.platform.seed.dual_prevention import COLUMNS as DOMAIN_COLUMNS
 from anwang.platform.seed.sites import TAICANG_SITES
+from anwang.platform.seed.tenant_supervision import distance_m
+from anwang.supervision.operations.limits import KINDS as OPERATION_KINDS
+from anwang.supervision.operations.limits import limit_for
+from anwang.supervision.patrol.checklist import CHECKLIST as PATROL_CHECKLIST
+from anwang.supervision.spot_checks import sampling
 from anwang.tenants import vocabulary
 from anwang.tenants.checks.generation import period_of
 from anwang.tenants.hazards.states import TRANSITIONS
@@ -146,6 +152,16 @@ def test_same_seed_same_city_other_seed_another(
                                                       "org_unit_id", "user_id"))  # fmt: skip
         sql = f"select {cols} from {table} order by {order}"
         assert _rows(small[0], sql) == _rows(again, sql), table
+    for sql in (
+        "select tenant_id, id, cycle_id, inspector_user_id, due_on, status, visit_id, visited_on"
+        " from patrol_assignment order by tenant_id, id",
+        "select id, seed, population_ids, checker_pool, drawn_at, status from spot_check order by id",
+        "select * from spot_check_target order by tenant_id, spot_check_id",
+        "select * from supervision_order order by id",
+        "select * from supervision_order_event order by id",
+        "select tenant_id, assignment_id, kind, raised_at from patrol_alarm order by 1, 2, 3",
+    ):
+        assert _rows(small[0], sql) == _rows(again, sql), sql
     hazards = "select id, tenant_id, state, title, found_at from hazard order by id"
     assert _rows(small[0], hazards) != _rows(other, hazards)
 
@@ -529,3 +545,315 @@ def test_certificates_and_equipment_fall_due(small: tuple[str, SeedSummary]) -> 
     )
     assert special == [(0,)]
     assert _rows(url, "select bool_or(is_special) from equipment") == [(True,)]
+
+
+# --- the government side ------------------------------------------------------------------
+
+
+def test_every_town_has_two_or_three_officers(small: tuple[str, SeedSummary]) -> None:
+    url, _ = small
+    officers = _rows(
+        url,
+        "select j.code, array_agg(u.username order by u.username) from jurisdiction j"
+        " join gov_membership m on m.jurisdiction_id = j.id and m.role = 'officer'"
+        " join app_user u on u.id = m.user_id where j.level = 'town' group by j.code",
+    )
+    assert len(officers) == 2
+    for code, usernames in officers:
+        assert 2 <= len(usernames) <= 3 and f"town{code}" in usernames
+        assert set(usernames) - {"town", f"town{code}"} <= {f"town{code}b", f"town{code}c"}
+    assert "town" in dict(officers)["320585100"]
+
+
+def test_patrol_cycles_follow_the_calendar_over_the_history(
+    small: tuple[str, SeedSummary],
+) -> None:
+    url, summary = small
+    cycles = _rows(
+        url,
+        "select patrol_kind, jurisdiction_id, coalesce(sector, ''),"
+        " array_agg(starts_on order by starts_on), array_agg(ends_on order by starts_on)"
+        " from patrol_cycle group by 1, 2, 3",
+    )
+    kinds = {k for k, *_ in cycles}
+    assert kinds == {"grid", "town", "sector"}
+    for kind, _, _, starts, ends in cycles:
+        months = 2 if kind == "grid" else 3
+        # ten months of history (January to October) and the cycle open today
+        expected = [date(2026, m, 1) for m in range(1, 12, months)]
+        assert starts == expected, kind
+        assert all(e < s for e, s in zip(ends, starts[1:], strict=False))
+        assert starts[-1] <= TODAY <= ends[-1]
+        past = [e for e in ends if e < TODAY]
+        assert len(past) == {"grid": 5, "town": 3, "sector": 3}[kind]
+    assert summary.supervision_rows["patrol_cycle"] == len(
+        _rows(url, "select id from patrol_cycle")
+    )
+    # every enterprise that is not closed is planned once in every cycle of its grid and town,
+    # and every public site in every cycle of its sector department
+    missing = _rows(
+        url,
+        "select c.id, e.id from patrol_cycle c join enterprise e"
+        " on e.jurisdiction_path <@ c.jurisdiction_path and e.status <> 'closed'"
+        " and (c.patrol_kind <> 'sector' and e.kind = 'enterprise'"
+        "      or c.patrol_kind = 'sector' and e.sector = c.sector)"
+        " where not exists (select 1 from patrol_assignment a where a.cycle_id = c.id"
+        " and a.tenant_id = e.id)",
+    )
+    assert missing == []
+
+
+def test_patrol_visits_belong_to_their_assignments(small: tuple[str, SeedSummary]) -> None:
+    url, summary = small
+    visits = _rows(
+        url,
+        "select v.id, v.tenant_id, a.tenant_id, a.visit_id, a.status, a.visited_on,"
+        " (v.checked_in_at at time zone 'Asia/Shanghai')::date, c.starts_on, c.ends_on,"
+        " v.inspector_user_id, a.inspector_user_id, v.patrol_kind, c.patrol_kind,"
+        " v.checked_in_at, v.received_at, v.distance_m, v.lat, v.lon, e.lat, e.lon, v.results,"
+        " v.findings, (select count(*) from hazard h where h.tenant_id = v.tenant_id"
+        "  and h.patrol_visit_id = v.id)"
+        " from patrol_visit v join patrol_assignment a on a.tenant_id = v.tenant_id"
+        " and a.id = v.assignment_id join patrol_cycle c on c.id = a.cycle_id"
+        " join enterprise e on e.id = v.tenant_id",
+    )
+    assert len(visits) == summary.supervision_rows["patrol_visit"] > 0
+    codes = set(PATROL_CHECKLIST)
+    for (vid, tenant, a_tenant, a_visit, status, visited_on, day, starts, ends, who, a_who,
+         kind, c_kind, checked_in, received, distance, lat, lon, e_lat, e_lon, results,
+         findings, hazards) in visits:  # fmt: skip
+        assert tenant == a_tenant and a_visit == vid and status == "visited", vid
+        assert visited_on == day and starts <= day <= ends and checked_in < CLOCK
+        assert who == a_who and kind == c_kind
+        assert checked_in <= received < CLOCK
+        assert abs(distance - distance_m(e_lat, e_lon, lat, lon)) < 1 and distance < 300
+        assert {r["code"] for r in results} == codes
+        assert {r["result"] for r in results} <= {"ok", "not_ok", "na"}
+        assert findings == hazards
+        assert (findings > 0) == any(r["result"] == "not_ok" for r in results), vid
+    # a visited assignment points at its visit; the others have none
+    stray = _rows(
+        url,
+        "select count(*) from patrol_assignment where (status = 'visited')"
+        " <> (visit_id is not null and visited_on is not null)",
+    )
+    assert stray == [(0,)]
+
+
+def test_patrol_coverage_and_lateness_of_past_and_open_cycles(
+    small: tuple[str, SeedSummary],
+) -> None:
+    url, _ = small
+    per_cycle = _rows(
+        url,
+        "select c.id, c.ends_on < %s, count(*), count(*) filter (where a.status = 'visited'),"
+        " count(*) filter (where a.status = 'missed'), count(*) filter (where a.status ="
+        " 'planned'), count(*) filter (where a.visited_on > a.due_on)"
+        " from patrol_cycle c join patrol_assignment a on a.cycle_id = c.id group by c.id",
+        TODAY,
+    )
+    past = [r for r in per_cycle if r[1]]
+    assert past and all(visited / total >= 0.9 and planned == 0
+                        for _, _, total, visited, _, planned, _ in past)  # fmt: skip
+    total = sum(r[2] for r in past)
+    visited, missed, late = (sum(r[i] for r in past) for i in (3, 4, 6))
+    assert 0.97 <= visited / total < 1 and visited + missed == total
+    assert 0 < late / total < 0.1
+    current = [r for r in per_cycle if not r[1]]
+    assert sum(r[3] for r in current) > 0 and sum(r[5] for r in current) > 0
+    assert sum(r[4] for r in current) == 0
+    # every missed assignment raised the government-side alarm, dated after its cycle ended
+    alarms = _rows(
+        url,
+        "select count(*), count(l.id), count(*) filter (where l.raised_at >="
+        " (c.ends_on + 1)::timestamp at time zone 'Asia/Shanghai')"
+        " from patrol_assignment a join patrol_cycle c on c.id = a.cycle_id"
+        " left join patrol_alarm l on l.tenant_id = a.tenant_id and l.assignment_id = a.id"
+        " and l.kind = 'patrol_missed' where a.status = 'missed'",
+    )
+    assert alarms[0][0] == missed == alarms[0][1] == alarms[0][2]
+
+
+def test_patrol_hazards_are_found_at_a_visit(small: tuple[str, SeedSummary]) -> None:
+    url, _ = small
+    rows = _rows(
+        url,
+        "select h.id, h.source, v.id, h.found_at, v.checked_in_at, h.reported_by,"
+        " v.inspector_user_id from hazard h left join patrol_visit v"
+        " on v.tenant_id = h.tenant_id and v.id = h.patrol_visit_id"
+        " where h.source = 'patrol' or h.patrol_visit_id is not null",
+    )
+    assert rows
+    for hid, source, visit, found, checked_in, reporter, inspector in rows:
+        assert source == "patrol" and visit is not None, hid
+        assert checked_in < found < checked_in + timedelta(hours=2), hid
+        assert reporter == inspector, hid
+
+
+def test_spot_checks_are_reproducible_from_their_seed(small: tuple[str, SeedSummary]) -> None:
+    url, summary = small
+    draws = _rows(
+        url,
+        "select s.id, s.jurisdiction_path::text, s.sector, s.criteria, s.population_ids,"
+        " s.checker_pool, s.sample_size, s.seed, s.algorithm, s.status, s.drawn_by,"
+        " s.drawn_at, s.finished_at, s.published_at, s.review_from, s.review_to,"
+        " array_agg(array[t.position, t.tenant_id, t.checker_user_id] order by t.position),"
+        " count(t.verdict), max(t.reviewed_at),"
+        " exists (select 1 from gov_membership m join jurisdiction j on j.id = m.jurisdiction_id"
+        "  where m.user_id = s.drawn_by and j.path = s.jurisdiction_path)"
+        " from spot_check s join spot_check_target t on t.spot_check_id = s.id group by s.id",
+    )
+    assert len(draws) == summary.supervision_rows["spot_check"]
+    kinds = {(len(path.split(".")), sector) for _, path, sector, *_ in draws}
+    assert {(2, None), (3, None), (2, "education"), (2, "health")} <= kinds
+    statuses = [d[9] for d in draws]
+    assert statuses.count("published") > len(draws) / 2 and "reviewing" in statuses
+    for (sid, path, sector, criteria, population, pool, size, seed, algorithm, status, _,
+         drawn, finished, published, review_from, review_to, targets, verdicts, last,
+         drawer_there) in draws:  # fmt: skip
+        check = sampling.verify(population, seed, size, pool, [tuple(t) for t in targets],
+                                algorithm)  # fmt: skip
+        assert check.ok, sid
+        # the population: the active enterprises of the place (of the sector's), ascending
+        expected = _rows(
+            url,
+            "select id from enterprise where status = 'active' and jurisdiction_path <@ %s"
+            " and (%s::text is null and kind = 'enterprise' or sector = %s) order by id",
+            path, sector, sector,
+        )  # fmt: skip
+        assert population == [r[0] for r in expected], sid
+        assert size == sampling.size_for(len(population), percent=criteria["sample_percent"])
+        assert 5 <= criteria["sample_percent"] <= 10 and drawer_there
+        assert review_to < drawn.date() and review_from.day == 1
+        if status == "reviewing":
+            assert verdicts < size and finished is None and published is None
+        else:
+            assert verdicts == size and finished == last and drawn < finished < CLOCK
+        if status == "published":
+            assert finished < published < CLOCK
+    # failures open hazards found at the review by the target's checker; passes have none
+    findings = _rows(
+        url,
+        "select t.verdict, f.verdict, f.hazard_id, h.source, h.reported_by = t.checker_user_id,"
+        " h.found_at = f.decided_at, f.decided_at <= t.reviewed_at"
+        " from spot_check_target t join spot_check_finding f on f.tenant_id = t.tenant_id"
+        " and f.spot_check_id = t.spot_check_id left join hazard h"
+        " on h.tenant_id = f.tenant_id and h.id = f.hazard_id",
+    )
+    assert findings and any(f[1] == "fail" for f in findings)
+    for target, verdict, hazard, source, by_checker, at_review, before in findings:
+        assert before and (verdict == "pass" or target == "fail")
+        if hazard is not None:
+            assert source == "spot_check" and by_checker and at_review
+    spot = _rows(url, "select count(*) from hazard where source = 'spot_check'")[0][0]
+    linked = _rows(url, "select count(hazard_id) from spot_check_finding")[0][0]
+    assert spot == linked > 0
+
+
+def test_supervision_orders_and_their_timelines(small: tuple[str, SeedSummary]) -> None:
+    url, summary = small
+    orders = _rows(
+        url,
+        "select o.id, o.kind, o.subject, o.status, o.created_at, o.deadline, o.parent_id,"
+        " o.escalation_level, o.closed_at, o.responded_at,"
+        " array_agg(array[e.action, coalesce(e.from_status, ''), e.to_status]"
+        "  order by e.at, e.id), array_agg(e.at order by e.at, e.id)"
+        " from supervision_order o join supervision_order_event e on e.order_id = o.id"
+        " group by o.id",
+    )
+    assert len(orders) == summary.supervision_rows["supervision_order"]
+    assert {(k, s) for _, k, s, *_ in orders} >= {("listed", "hazard"), ("order", "hazard"),
+                                                  ("order", "task"), ("order", "enterprise")}  # fmt: skip
+    overdue = 0
+    for (oid, _, _, status, created, deadline, _, level, closed, _, steps,
+         ats) in orders:  # fmt: skip
+        assert steps[0] == ["issue", "", "issued"] and ats[0] == created, oid
+        assert created.astimezone(CLOCK.tzinfo).date() < deadline, oid
+        states = [s for s in steps if s[0] not in ("forward", "escalate")]
+        for before, after in itertools.pairwise(states):
+            assert after[1] == before[2], oid
+        assert states[-1][2] == status and all(a < CLOCK for a in ats)
+        assert (status == "closed") == (closed is not None)
+        if status != "closed" and deadline < TODAY:
+            overdue += 1
+            assert level >= 1 and ["escalate", status, status] in steps, oid
+        else:
+            assert level == 0 and "escalate" not in [s[0] for s in steps], oid
+    assert overdue >= 1
+    # listings: every open major hazard is listed at district level, one open listing each;
+    # a closed listing was delisted when its hazard had closed
+    listings = _rows(
+        url,
+        "select h.state, o.status, o.listing_level, o.closed_at >= h.closed_at"
+        " from hazard h left join supervision_order o on o.tenant_id = h.tenant_id"
+        " and o.hazard_id = h.id and o.kind = 'listed'"
+        " where h.tier = 'major' and h.state <> 'rejected'",
+    )
+    assert listings
+    for state, status, level, after_hazard in listings:
+        if state != "closed":
+            assert status in ("issued", "responded") and level == "district"
+        elif status is not None:
+            assert status == "closed" and after_hazard
+    # passed down level by level: every child's parent logged the forward
+    children = _rows(
+        url,
+        "select c.id, exists (select 1 from supervision_order_event e where e.order_id = p.id"
+        " and e.action = 'forward' and (e.data ->> 'child_id')::bigint = c.id),"
+        " c.deadline <= p.deadline, c.tenant_id is not null and c.target_jurisdiction_id is null"
+        " from supervision_order c join supervision_order p on p.id = c.parent_id",
+    )
+    assert children and all(r[1:] == (True, True, True) for r in children)
+
+
+def test_dangerous_operations_within_the_standards_limits(
+    small: tuple[str, SeedSummary],
+) -> None:
+    url, summary = small
+    ops = _rows(
+        url,
+        "select tenant_id, kind, grade, valid_from, valid_to, status, started_at, finished_at,"
+        " cancelled_at, reported_at, permit_no, gas_test from dangerous_operation",
+    )
+    assert len(ops) == summary.supervision_rows["dangerous_operation"]
+    past = [o for o in ops if o[4] < CLOCK]
+    assert 30 <= len(past) <= 40  # Taicang's 2,140 per 6,057 enterprises, at least 30
+    assert {o[1] for o in past} == set(OPERATION_KINDS)
+    for _, kind, grade, start, end, status, started, finished, cancelled, reported, _, gas in ops:  # fmt: skip
+        assert end - start <= limit_for(kind, grade).span and start < end
+        assert (grade is None) == (kind == "confined_space")
+        assert reported < start and reported < CLOCK
+        assert (gas is not None) == (kind in ("confined_space", "hot_work"))
+        if end < CLOCK:
+            assert status in ("finished", "cancelled")
+        if status == "finished":
+            assert start <= started < finished <= end
+        elif status == "active":
+            assert started < CLOCK < end
+        elif status == "reported":
+            assert start > CLOCK
+        else:
+            assert cancelled is not None and cancelled < start
+    permits = [(o[0], o[10]) for o in ops]
+    assert len(set(permits)) == len(permits)
+    demo = _rows(
+        url,
+        "select status, count(*) from dangerous_operation d join tenant_membership m"
+        " on m.tenant_id = d.tenant_id join app_user u on u.id = m.user_id"
+        " where u.username = 'boss' and d.valid_to > %s group by status",
+        CLOCK,
+    )
+    assert dict(demo).get("active", 0) >= 1 and dict(demo).get("reported", 0) >= 1
+
+
+def test_roll_up_figures_are_built_with_the_seed(small: tuple[str, SeedSummary]) -> None:
+    url, _ = small
+    assert _rows(url, "select as_of from rollup_state") == [(TODAY,)]
+    assert _rows(url, "select count(*) from figures_dirty") == [(0,)]
+    assert _rows(url, "select count(*) from enterprise_figures") == [(47,)]
+    counted = _rows(
+        url,
+        "select (select count(*) from hazard where tier = 'major' and state <> 'closed'"
+        " and state <> 'rejected'), (select sum(listed_open) from enterprise_figures)",
+    )
+    assert counted[0][0] == counted[0][1]
