@@ -94,6 +94,18 @@ async def detail(db: AsyncSession, p: Principal, spot_check_id: int) -> SpotChec
     )
 
 
+async def draw_record(db: AsyncSession, spot_check_id: int) -> DrawRecord:
+    sc = await service.get(db, spot_check_id)
+    return DrawRecord(
+        algorithm=sc.algorithm,
+        seed=str(sc.seed),
+        sample_size=sc.sample_size,
+        population_ids=list(sc.population_ids),
+        checker_pool=list(sc.checker_pool),
+        targets=await repository.stored_targets(db, spot_check_id),
+    )
+
+
 def _status(value: str | None) -> str | None:
     if value and value not in SPOT_CHECK_STATUSES:
         raise DomainError(f"未知的抽查状态：{value}", field="status")
@@ -152,15 +164,7 @@ class SpotCheckController(Controller):
     async def draw_record(self, db: Db, spot_check_id: FromPath[int]) -> DrawRecord:
         """What the draw was made from (population ids ascending, checker pool, seed,
         algorithm) and its stored outcome: enough to redo it independently."""
-        sc = await service.get(db, spot_check_id)
-        return DrawRecord(
-            algorithm=sc.algorithm,
-            seed=str(sc.seed),
-            sample_size=sc.sample_size,
-            population_ids=list(sc.population_ids),
-            checker_pool=list(sc.checker_pool),
-            targets=await repository.stored_targets(db, spot_check_id),
-        )
+        return await draw_record(db, spot_check_id)
 
     @get("/{spot_check_id:int}/verify", guards=[READERS])
     async def verify(self, db: Db, spot_check_id: FromPath[int]) -> VerificationRead:

@@ -27,6 +27,7 @@ from anwang.platform.web.shell_queries import Page
 from anwang.platform.web.shells import Req
 from anwang.supervision.pages import render
 from anwang.supervision.spot_checks import export, repository, sampling, service
+from anwang.supervision.spot_checks.controllers import draw_record
 from anwang.supervision.spot_checks.controllers import routes as api_routes
 from anwang.supervision.spot_checks.schemas import (
     Criteria,
@@ -326,6 +327,18 @@ async def detail(
     )
 
 
+@get(f"{HOME}/{{spot_check_id:int}}/draw.json", guards=[READERS], include_in_schema=False)
+async def draw_download(db: Db, spot_check_id: FromPath[int]) -> Response[bytes]:
+    """The draw's record (population, checker pool, seed, algorithm, stored targets) as a
+    JSON file, for redoing the draw elsewhere."""
+    record = await draw_record(db, spot_check_id)
+    return Response(
+        record.model_dump_json(indent=1).encode(),
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="spot-check-{spot_check_id}.json"'},
+    )
+
+
 @post(
     f"{HOME}/{{spot_check_id:int}}/publish",
     guards=[READERS],
@@ -570,6 +583,7 @@ routes: list[Any] = [
     published,
     published_export,
     detail,
+    draw_download,
     publish_submit,
     review,
     finding_submit,

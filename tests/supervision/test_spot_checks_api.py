@@ -284,6 +284,9 @@ def test_pages_and_export(client: TestClient, drawn: dict[str, Any], cast: Cast)
     r = client.get(f"/spot-checks/{sid}")
     assert r.status_code == 200 and "复核一致" in r.text and str(cast.seed) in r.text
     assert all(n in r.text for n in names)
+    record = client.get(f"/spot-checks/{sid}/draw.json")
+    assert record.status_code == 200 and "attachment" in record.headers["content-disposition"]
+    assert record.json()["population_ids"] == cast.population
     r = client.get(f"/spot-checks/{sid}/targets/{cast.boss_tenant}")
     assert r.status_code == 200 and "月度综合自查" in r.text and "总体结论" in r.text
     r = client.get("/spot-checks/population", params={"kind": "enterprise"})
@@ -318,6 +321,7 @@ def test_pages_and_export(client: TestClient, drawn: dict[str, Any], cast: Cast)
 
     _login(client, cast.other_town)
     assert client.get(f"/spot-checks/{sid}").status_code == 404
+    assert client.get(f"/spot-checks/{sid}/draw.json").status_code == 404
     assert client.get(f"/spot-checks/{sid}/targets/{cast.boss_tenant}").status_code == 404
     client.cookies.clear()
 
