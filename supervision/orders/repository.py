@@ -101,21 +101,6 @@ async def enterprise(db: AsyncSession, tenant_id: int) -> EnterpriseRef | None:
     return EnterpriseRef(int(row.id), str(row.name), str(row.path), str(row.sector), str(row.kind))
 
 
-async def enterprise_choices(db: AsyncSession, path: str, limit: int = 500) -> list[EnterpriseRef]:
-    """The enterprises the caller sees under `path`, by name (for choosing a target)."""
-    rows = await db.execute(
-        text(
-            "select id, name, jurisdiction_path::text as path, sector, kind from enterprise"
-            " where jurisdiction_path <@ cast(:p as ltree) and status = 'active'"
-            " order by name limit :n"
-        ),
-        {"p": path, "n": limit},
-    )
-    return [
-        EnterpriseRef(int(r.id), str(r.name), str(r.path), str(r.sector), str(r.kind)) for r in rows
-    ]
-
-
 async def issuer_body(db: AsyncSession, user_id: int, scope: str, role: str) -> int | None:
     """The government body in which the user holds `role` over the jurisdiction `scope`."""
     row = (

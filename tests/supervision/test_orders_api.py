@@ -348,3 +348,39 @@ def test_a_refused_form_keeps_what_was_typed(client: TestClient, c: City) -> Non
     )
     assert r.status_code == 303
     assert re.fullmatch(r"/orders/\d+\?done=issue", r.headers["location"])
+
+
+def test_passed_down_from_the_pages(client: TestClient, c: City) -> None:
+    """The town forwards the district's task to its grid, the grid inspector to an enterprise
+    found by name; each step lands on the new order."""
+    top = issue(client, "bureau", target_jurisdiction_id=c.town_id).json()
+
+    def act(order_id: int, action: str, **data: str) -> Any:
+        return client.post(
+            f"/orders/{order_id}/actions/{action}",
+            data=data,
+            headers={"x-csrftoken": client.cookies["anwang_csrf"]},
+            follow_redirects=False,
+        )
+
+    page_login(client, "town")
+    assert "向下转办" in client.get(f"/orders/{top['id']}").text
+    r = act(top["id"], "forward", target="", tenant_id="")
+    assert r.status_code == 400 and "请选择督办对象" in r.text
+    r = act(top["id"], "forward", target=str(c.grid_id), requirement="网格内逐家排查")
+    assert r.status_code == 303, r.text
+    mid = int(r.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    page_login(client, "grid")
+    page = client.get(f"/orders/{mid}").text
+    assert "网格内逐家排查" in page and "或直接督办企业" in page
+    name = client.get(f"/api/v1/orders/{mid}", headers=token(client, "grid")).json()
+    assert name["parent_id"] == top["id"]
+    r = act(mid, "forward", target="", tenant_id=str(c.tenant))
+    assert r.status_code == 303, r.text
+    low = int(r.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    got = client.get(f"/api/v1/orders/{low}", headers=token(client, "safety")).json()
+    assert (got["parent_id"], got["tenant_id"], got["allowed_actions"]) == (
+        mid,
+        c.tenant,
+        ["respond"],
+    )
