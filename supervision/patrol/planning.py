@@ -327,22 +327,20 @@ def _bodies(conn: Executes) -> list[Body]:
     # Grid and town patrols cover enterprises; public sites are their sector department's.
     by_area: dict[str, list[Place]] = defaultdict(list)
     by_sector: dict[tuple[str, str], list[Place]] = defaultdict(list)
-    for pid, kind, sector, path, lon, lat in conn.execute(text(_PLACES)):
+    for pid, tenant_kind, sector, path, lon, lat in conn.execute(text(_PLACES)):
         place = Place(int(pid), lon, lat)
         labels = str(path).split(".")
         for depth in range(1, len(labels) + 1):
             prefix = ".".join(labels[:depth])
-            if kind == "enterprise":
+            if tenant_kind == "enterprise":
                 by_area[prefix].append(place)
             by_sector[prefix, str(sector)].append(place)
     bodies: list[Body] = []
     for jid, (path, name, level) in areas.items():
         if level in ("grid", "town") and by_area.get(path):
             kind: PatrolKind = "grid" if level == "grid" else "town"
-            role = PATROL_ROLES[kind]
-            bodies.append(
-                Body(kind, jid, path, name, None, tuple(people[role, jid]), tuple(by_area[path]))
-            )
+            staff = tuple(people[PATROL_ROLES[kind], jid])
+            bodies.append(Body(kind, jid, path, name, None, staff, tuple(by_area[path])))
     for body_id, jid, sector, name in conn.execute(
         text(
             "select id, jurisdiction_id, sector, name from gov_body"

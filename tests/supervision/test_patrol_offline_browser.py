@@ -15,7 +15,7 @@ from sqlalchemy import text
 from anwang.platform.clock import today
 from anwang.supervision.patrol import planning
 from tests.platform import attachment_samples as samples
-from tests.platform.browser import DESKTOP, login
+from tests.platform.browser import DESKTOP, has_horizontal_scroll, login
 from tests.tenants.factories import committed
 
 
@@ -134,7 +134,10 @@ def test_the_list_puts_the_nearest_first_and_check_in_measures_the_distance(
     expect(first.locator(".pt-distance")).to_contain_text("0 米")
     first.locator(".pt-start").click()
     expect(page.locator("#checkin-info")).to_contain_text("距企业登记位置 0 米")
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
+    assert not has_horizontal_scroll(page)
     page.click("#cancel-visit")
+    assert not has_horizontal_scroll(page)
     expect(page.locator("#patrol-list")).to_be_visible()
 
 
