@@ -394,6 +394,12 @@ async def _review_page(
     records = await service.review(db, sc, tenant_id)
     found = await repository.findings(db, spot_check_id, tenant_id)
     enterprise = await _enterprise(db, tenant_id)
+    # Verdicts on records the page does not list (an item without a record, a hazard beyond
+    # the list's length) are shown with the other problems, so none is out of sight.
+    listed = {"other"}
+    listed |= {finding_key("self_check", c["id"]) for c in records.self_checks}
+    listed |= {finding_key("rectification", h["id"]) for h in records.hazards}
+    listed |= {finding_key("daily_photos", d["id"]) for d in records.daily_duties}
     result = render(
         "spot_checks/review.html",
         request,
@@ -406,6 +412,7 @@ async def _review_page(
         next_id=rows[position + 1]["tenant_id"] if position + 1 < len(rows) else None,
         records=records,
         findings={finding_key(f.item, f.subject_id): f for f in found},
+        unlisted=[f for f in found if finding_key(f.item, f.subject_id) not in listed],
         names=await _names(db, [f.decided_by for f in found]),
         can_record=service.may_record(request.user, sc, target),
         form=form or ReviewForm(),

@@ -380,3 +380,23 @@ def test_sector_officer_draws_and_reads_pages(client: TestClient, owner_url: str
         client.cookies.clear()
         with committed(owner_url) as conn:
             delete_draws(conn, [sid])
+
+
+def test_verdicts_on_unlisted_records_still_show(
+    client: TestClient, owner_url: str, drawn: dict[str, Any], cast: Cast
+) -> None:
+    # A verdict without its record (as older data may have): shown with the other problems.
+    with committed(owner_url) as conn:
+        conn.execute(
+            text(
+                "insert into spot_check_finding (tenant_id, spot_check_id, item, verdict, note,"
+                " decided_by) values (:t, :s, 'daily_photos', 'fail', '粉尘清扫照片缺失', :u)"
+            ),
+            {"t": cast.boss_tenant, "s": drawn["id"], "u": cast.town2_id},
+        )
+    _login(client, cast.town)
+    r = client.get(f"/spot-checks/{drawn['id']}/targets/{cast.boss_tenant}")
+    client.cookies.clear()
+    assert r.status_code == 200
+    other = r.text[r.text.index('id="other"') :]
+    assert "每日检查拍照" in other and "粉尘清扫照片缺失" in other
