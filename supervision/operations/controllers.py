@@ -86,7 +86,10 @@ class OperationController(Controller):
         """Under way now, starting later today (Beijing time), and overrun permits."""
         now = service.now_utc()
         _, day_end = service.day_bounds(now)
-        under, later, over, counts = [], [], [], dict.fromkeys(limits.KINDS, 0)
+        under: list[OperationRead] = []
+        later: list[OperationRead] = []
+        over: list[OperationRead] = []
+        counts = dict.fromkeys(limits.KINDS, 0)
         for op, name, _lon, _lat in await repository.live(db, now, day_end):
             r = service.read(op, now, enterprise_name=name, p=request.user)
             if r.phase == "overrun":
