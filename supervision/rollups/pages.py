@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from litestar import get
 from litestar.params import FromPath
 from litestar.response import Template
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.clock import CHINA
+from anwang.platform.principal import Principal
 from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
@@ -71,6 +74,26 @@ def trend_chart(points: list[MonthPoint], width: int = 640, height: int = 180) -
     return TrendChart(width, height, found, closed, labels, top, points)
 
 
+async def bureau_data(
+    db: AsyncSession, p: Principal, under: str = "", q: str = "", page: int = 1
+) -> dict[str, Any]:
+    """Everything `/bureau` shows (the bench measures exactly this)."""
+    figures = await service.place_figures(db, p, under)
+    narrowed = None if figures.place.path == p.scope else figures.place.path
+    x = figures.figures
+    return {
+        "place": figures.place,
+        "f": figures,
+        "chart": trend_chart(figures.trend),
+        "refreshed": china_time(figures.refreshed_at),
+        "trail": await repository.trail(db, p.scope or "", figures.place.path),
+        "totals": {"enterprises": x.enterprises, "sites": x.sites, **x.statuses, **x.scales},
+        "q": q,
+        "under": narrowed or "",
+        "listing": await _listing(db, q, narrowed, page, x.enterprises),
+    }
+
+
 @get("/bureau", guards=[OFFICER], include_in_schema=False)
 async def bureau_home(
     request: Req,
@@ -80,28 +103,13 @@ async def bureau_home(
     page: PageNumber = 1,
 ) -> Template:
     """The place's roll-up, the places below it (or a grid's enterprises), the search."""
-    p = request.user
-    figures = await service.place_figures(db, p, under)
-    narrowed = None if figures.place.path == p.scope else figures.place.path
-    x = figures.figures
-    return render(
-        "rollups/bureau.html",
-        request,
-        "/bureau",
-        place=figures.place,
-        f=figures,
-        TV=TV,
-        chart=trend_chart(figures.trend),
-        refreshed=china_time(figures.refreshed_at),
-        trail=await repository.trail(db, p.scope or "", figures.place.path),
-        totals={"enterprises": x.enterprises, "sites": x.sites, **x.statuses, **x.scales},
-        q=q,
-        under=narrowed or "",
-        listing=await _listing(db, q, narrowed, page, x.enterprises),
-    )
+    data = await bureau_data(db, request.user, under, q, page)
+    return render("rollups/bureau.html", request, "/bureau", TV=TV, **data)
 
 
-async def _listing(db: Db, q: str, under: str | None, page: int, total: int) -> queries.Page:
+async def _listing(
+    db: AsyncSession, q: str, under: str | None, page: int, total: int
+) -> queries.Page:
     if q.strip():
         return await queries.enterprise_page(db, q=q.strip(), under=under, page=page)
     return await repository.enterprise_list(db, under, page, total)

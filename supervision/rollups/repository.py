@@ -14,6 +14,8 @@ from anwang.platform.web.shell_queries import PAGE_SIZE, Page
 
 # The per-sector rows of a place are keyed by the sector; '' is the row of all sectors.
 ALL_SECTORS = ""
+# Above this many enterprises in a place, its list without a search walks the name index.
+WALK_NAMES_ABOVE = 2000
 
 
 async def _rows(db: AsyncSession, sql: str, **params: Any) -> list[RowMapping]:
@@ -112,6 +114,17 @@ async def enterprise_list(
     figures, and the rows from a walk of the name index (no count or sort of every row)."""
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
+    # The planner cannot know how many enterprises the scope holds (ltree has no estimator:
+    # it guesses 1%), so for a large place it scans the whole scope and sorts it. Where the
+    # figures say the place is large, walk the name index instead and stop after one page.
+    before = None
+    if total > WALK_NAMES_ABOVE:
+        before = await _one(
+            db,
+            "select current_setting('enable_sort') as sort,"
+            " current_setting('enable_bitmapscan') as bitmap,"
+            " set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)",
+        )
     rows = await _rows(
         db,
         f"""
@@ -127,6 +140,13 @@ async def enterprise_list(
         limit=size,
         offset=(page - 1) * size,
     )
+    if before is not None:  # the rest of the transaction plans as usual
+        await _one(
+            db,
+            "select set_config('enable_sort', :s, true), set_config('enable_bitmapscan', :b, true)",
+            s=before["sort"],
+            b=before["bitmap"],
+        )
     return Page(rows=rows, total=total, page=page, size=size)
 
 
