@@ -24,6 +24,8 @@ from anwang.platform.web.registry_pages import field_errors
 from anwang.platform.web.shell_queries import Page
 from anwang.platform.web.shells import SECTOR, PageNumber, Req, Text
 from anwang.supervision import pages as gov_pages
+from anwang.supervision.rollups import service as rollups
+from anwang.supervision.rollups.schemas import PlaceFigures
 from anwang.supervision.sites import repository, service
 from anwang.supervision.sites.controllers import SiteController
 from anwang.supervision.sites.schemas import SiteCreate, SitePointCreate
@@ -65,6 +67,12 @@ async def sector_home(
         rows = await repository.sites(db, site_type=chosen or None, q=q.strip(), limit=PAGE_SIZE)
     total = int(rows[0]["total"]) if rows else 0
     just = await service.get_site(db, int(registered)) if registered.isdigit() else None
+    figures: PlaceFigures | None
+    try:
+        # The roll-up part's materialised sums of the sector (refreshed every minute).
+        figures = await rollups.sector_figures(db, request.user)
+    except DomainError:
+        figures = None
     return _render(
         "sites/home.html",
         request,
@@ -78,10 +86,17 @@ async def sector_home(
         listing=Page(rows=[], total=total, page=page, size=PAGE_SIZE),
         registrable=service.site_types(request.user.sector),
         just=just,
+        figures=figures,
+        pct=_pct,
+        cn_date=cn_date,
         SITE_TYPES=SITE_TYPES,
         LEVELS=V.LEVELS,
         COLOURS=COLOURS,
     )
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 # --- registering a site ----------------------------------------------------------------
