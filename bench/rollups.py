@@ -34,6 +34,7 @@ from anwang.platform.clock import CHINA
 from anwang.platform.db import apply_principal, principal_session, to_sqlalchemy_url
 from anwang.platform.migrate import alembic_config, upgrade
 from anwang.platform.principal import SYSTEM, Principal
+from anwang.supervision.rollups import service
 from anwang.supervision.rollups.pages import bureau_data
 from anwang.supervision.rollups.refresh import rebuild_all, refresh_dirty
 from bench.hazard_api import free_port, start_server, stop_server
@@ -83,19 +84,25 @@ def officer(owner: Engine, username: str) -> Principal:
     with owner.connect() as c:
         row = c.execute(
             text(
-                "select u.id, u.display_name, j.path::text, j.name from app_user u"
-                " join gov_membership g on g.user_id = u.id"
+                "select u.id, u.display_name, j.path::text, j.name, g.role, b.sector"
+                " from app_user u join gov_membership g on g.user_id = u.id"
+                " join gov_body b on b.id = g.gov_body_id"
                 " join jurisdiction j on j.id = g.jurisdiction_id where u.username = :u"
             ),
             {"u": username},
         ).one()
-    return Principal(kind="gov", user_id=row[0], role="officer", scope=row[2],
+    kind = "sector" if row[5] else "gov"
+    return Principal(kind=kind, user_id=row[0], role=row[4], scope=row[2], sector=row[5],
                      display_name=row[1], scope_name=row[3])  # fmt: skip
 
 
 async def page_data(db: AsyncSession, p: Principal) -> None:
-    """What `/bureau` reads for the caller's own place (supervision/rollups/pages.py)."""
-    await bureau_data(db, p)
+    """What `/bureau` reads for the caller's own place (supervision/rollups/pages.py), or the
+    sector figures a sector department's page reads."""
+    if p.kind == "sector":
+        await service.sector_figures(db, p)
+    else:
+        await bureau_data(db, p)
 
 
 async def measure_page_data(app_url: str, p: Principal, runs: int) -> list[float]:
@@ -263,7 +270,8 @@ def main() -> None:
     row("`rebuild_all` (system principal, every figure)", rebuilds)
     refreshes = refresh_runs(app, owner, args.changes, 10)
     row(f"`refresh_dirty` after {args.changes} enterprises changed", refreshes)
-    for username, what in (("city", "city"), ("bureau", "district"), ("town", "town")):
+    for username, what in (("city", "city"), ("bureau", "district"), ("town", "town"),
+                           ("edu", "district education bureau")):  # fmt: skip
         who = officer(owner, username)
         statements = page_statements(app_url, who)
         server = measure_server(app, who, statements, args.runs)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform import clock
@@ -41,9 +42,9 @@ TREND_MONTHS = 12
 NOT_IN_SCOPE = "辖区不存在或不在您的管辖范围内"
 
 
-def figures_of(row: Mapping[str, Any] | None) -> FigureSet:
+def figures_of(row: Mapping[str, Any] | RowMapping | None) -> FigureSet:
     """A FigureSet from a row of area_figures or enterprise_figures (None: all zero)."""
-    r: Mapping[str, Any] = row or {}
+    r: Mapping[Any, Any] = row or {}
 
     def n(name: str) -> int:
         return int(r.get(name) or 0)
