@@ -315,11 +315,8 @@ def _bodies(conn: Executes) -> list[Body]:
     }
     people: dict[tuple[str, int], list[int]] = defaultdict(list)
     for uid, jid, role, body_id in conn.execute(
-        text(
-            "select m.user_id, m.jurisdiction_id, m.role, m.gov_body_id"
-            " from gov_membership m join app_user u on u.id = m.user_id"
-            " where u.is_active and m.role in ('grid_inspector', 'officer', 'sector_officer')"
-        )
+        # Active accounts only (migration 0008's function: the system role reads no identities).
+        text("select user_id, jurisdiction_id, role, gov_body_id from patrol_staff()")
     ):
         key = ("body", int(body_id)) if role == "sector_officer" else (str(role), int(jid))
         if int(uid) not in people[key]:

@@ -128,11 +128,10 @@ def test_every_enterprise_is_planned_exactly_once_per_cycle(app_db: Connection, 
 
 
 def test_planned_days_lie_in_the_cycle_and_inspectors_are_the_areas_own(
-    app_db: Connection,
+    owner_db: Connection,
 ) -> None:
-    as_principal(app_db, SYSTEM)
-    planning.plan_cycles(app_db, FAR)
-    bad = app_db.execute(
+    planning.plan_cycles(owner_db, FAR)
+    bad = owner_db.execute(
         text("""
         select count(*) from patrol_assignment a join patrol_cycle c on c.id = a.cycle_id
         where c.starts_on <= :on and c.ends_on >= :on
@@ -142,7 +141,7 @@ def test_planned_days_lie_in_the_cycle_and_inspectors_are_the_areas_own(
         {"on": FAR},
     ).scalar_one()
     assert bad == 0
-    strangers = app_db.execute(
+    strangers = owner_db.execute(
         text("""
         select count(*) from patrol_assignment a join patrol_cycle c on c.id = a.cycle_id
         where c.starts_on <= :on and c.ends_on >= :on and not exists (

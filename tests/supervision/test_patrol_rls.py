@@ -137,6 +137,10 @@ def test_the_jobs_run_as_the_system_principal(app_db: Connection) -> None:
     assert tasks.plan.run_as == SYSTEM and tasks.mark_missed.run_as == SYSTEM
     assert "periodic" in tasks.plan.options and "periodic" in tasks.mark_missed.options
     as_principal(app_db, SYSTEM)
+    # The planner learns who patrols where through patrol_staff() alone.
+    for table in ("gov_membership", "app_user"):
+        with pytest.raises(DBAPIError, match="permission denied"), app_db.begin_nested():
+            app_db.execute(text(f"select count(*) from {table}"))
     day = FAR.replace(year=FAR.year + 2)
     first = tasks.plan.fn(app_db, on=day.isoformat())
     assert first["cycles_created"] > 0 and first["assignments_created"] > 0

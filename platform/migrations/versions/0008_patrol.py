@@ -158,14 +158,21 @@ TENANT_TABLES = ("patrol_assignment", "patrol_visit", "patrol_alarm")
 # Patrol alarms are the government's worklist; the enterprise does not see them.
 ENTERPRISE = {"patrol_alarm": ""}
 
-# The planner runs as the system principal: it reads who patrols where.
+# The planner runs as the system principal and needs who patrols where, and only that: the
+# active accounts' patrol memberships, through a function, so the system role still reaches
+# no identity table (app_user, gov_membership) itself.
 SYSTEM_READS = [
-    "grant select on gov_membership to anwang_system",
-    "create policy gov_membership_system on gov_membership for select to anwang_system"
-    " using (true)",
-    # Only whether an account is active (deactivated inspectors get no new assignments).
-    "grant select (id, display_name, is_active) on app_user to anwang_system",
-    "create policy app_user_patrol_system on app_user for select to anwang_system using (true)",
+    """
+    create function patrol_staff()
+    returns table (user_id bigint, jurisdiction_id bigint, role text, gov_body_id bigint)
+    language sql stable security definer set search_path = public, pg_temp as $$
+      select m.user_id, m.jurisdiction_id, m.role, m.gov_body_id
+      from gov_membership m join app_user u on u.id = m.user_id
+      where u.is_active and m.role in ('grid_inspector', 'officer', 'sector_officer')
+    $$
+    """,
+    "revoke execute on function patrol_staff() from public",
+    "grant execute on function patrol_staff() to anwang_system",
 ]
 
 
@@ -189,8 +196,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("drop policy if exists gov_membership_system on gov_membership")
-    op.execute("drop policy if exists app_user_patrol_system on app_user")
+    op.execute("drop function if exists patrol_staff()")
     op.execute("alter table hazard drop column if exists patrol_visit_id")
     for table in (
         "patrol_alarm",
