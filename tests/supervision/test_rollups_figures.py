@@ -363,3 +363,16 @@ def test_refresh_as_the_system_principal(app_db: Connection) -> None:
     assert rebuild_all(app_db, TODAY) > 0
     app_db.execute(text("update hazard set title = title where id = (select min(id) from hazard)"))
     assert refresh_dirty(app_db, TODAY) == 1
+
+
+def test_the_scheduled_jobs_run_as_the_system(owner_url: str) -> None:
+    """Both jobs are periodic, run without a principal in their message, and commit."""
+    from anwang.supervision.rollups import tasks
+
+    assert {tasks.refresh.actor_name, tasks.rebuild.actor_name} == {
+        "rollups.refresh",
+        "rollups.rebuild",
+    }
+    assert "periodic" in tasks.refresh.options and "periodic" in tasks.rebuild.options
+    assert tasks.rebuild.call_as(SYSTEM) > 0
+    assert tasks.refresh.call_as(SYSTEM, on=TODAY.isoformat()) >= 0
