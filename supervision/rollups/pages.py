@@ -55,6 +55,11 @@ class TrendChart:
     top: int
     points: list[MonthPoint]
 
+    @property
+    def top_label(self) -> str:
+        """The axis maximum, short enough for the margin (10.3万 rather than 102680)."""
+        return f"{self.top / 10000:.1f}万" if self.top >= 10000 else str(self.top)
+
 
 def trend_chart(points: list[MonthPoint], width: int = 640, height: int = 180) -> TrendChart:
     top = max([max(p.found, p.closed) for p in points] or [0])
