@@ -12,6 +12,11 @@ rows.
 A hazard's life is simulated from its discovery (report → confirm → rectify → accept, with
 rejections, returns and deadline extensions) and cut at the clock: its state, its fields and
 its timeline (hazard_event) are whatever had happened by then, so they always agree.
+
+The government side's rows of a tenant are built with it (tenant_supervision): the patrol
+visits to it, a hazard with source 'patrol' being found at one of them, the verdicts of the
+spot checks it was drawn in, whose failures are its 'spot_check' hazards, and its dangerous
+operations.
 """
 
 from __future__ import annotations

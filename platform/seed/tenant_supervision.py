@@ -407,5 +407,5 @@ def operation_counts(tenants: list[Tenant], seed: int, taicang_total: int,
         t.operations = n
         if t.demo:
             t.live_operations = list(DEMO_LIVE)
-        elif rng.random() < (0.08 if t.path.startswith(demo_town + ".") else 0.02):
+        elif rng.random() < (0.04 if t.path.startswith(demo_town + ".") else 0.005):
             t.live_operations = [rng.choice(DEMO_LIVE)]
