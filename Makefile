@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.task_generation --scale taicang
 	$(BIN)/python -m bench.hazard_api --scale taicang
 	$(BIN)/python -m bench.rls_overhead --scale taicang
+	$(BIN)/python -m bench.rollups --scale taicang
 
 clean:
 	rm -rf $(VENV) .anwang .pytest_cache
