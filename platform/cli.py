@@ -62,6 +62,13 @@ def seed_with_progress(url: str, scale: str, seed: int) -> None:
             f"{rows.get('checklist', 0):,} 份排查清单、{rows.get('inspection_check', 0):,} 条检查记录、"
             f"{rows.get('hazard', 0):,} 条隐患"
         )
+    gov = summary.supervision_rows
+    if gov:
+        console.print(
+            f"政府端：{gov.get('patrol_cycle', 0):,} 个巡查周期、{gov.get('patrol_visit', 0):,} 次巡查、"
+            f"{gov.get('spot_check', 0):,} 批抽查、{gov.get('supervision_order', 0):,} 件督办、"
+            f"{gov.get('dangerous_operation', 0):,} 次危险作业"
+        )
 
 
 @app.command()

@@ -106,6 +106,7 @@ class Builder:
         self.usernames: set[str] = set()
         self.people = _rng(seed, "people")
         self.home_town = 0  # the town of the fixed demo logins (set by fixed_logins)
+        self.fixed_inspectors: dict[int, int] = {}  # grid id → the fixed `grid` login
 
     def build(self, progress: Callable[[int, int], None]) -> CityRows:
         self.gov_bodies()
@@ -231,6 +232,8 @@ class Builder:
                 # town's enterprises among them): town<code>b, town<code>c.
                 for suffix in "bc"[: self.extra_officers(a)]:
                     self.gov_user(f"town{a.code}{suffix}", self.bureau[a.id], a, "officer")
+            elif a.level == "grid" and a.id in self.fixed_inspectors:
+                patrols[a.id] = self.fixed_inspectors[a.id]
             elif a.level == "grid":
                 assert a.parent is not None
                 patrols[a.id] = self.gov_user(
@@ -306,5 +309,8 @@ class Builder:
             dept = f"{county_full(district.name)}{SECTOR_DEPARTMENTS[sector]}"
             gov.append((username, body, district, "sector_officer", dept))
         for username, body, area, role, scope in gov:
-            self.gov_user(username, body, area, role)
+            user_id = self.gov_user(username, body, area, role)
             logins.append((username, GOV_ROLE_NAMES[role], scope))
+            if role == "grid_inspector":
+                # `grid` is its grid's inspector, so the demo's patrol list is all its own.
+                self.fixed_inspectors[area.id] = user_id

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from litestar import Request, get
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
-from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.clock import CHINA

@@ -321,7 +321,9 @@ def _bodies(conn: Executes) -> list[Body]:
         key = ("body", int(body_id)) if role == "sector_officer" else (str(role), int(jid))
         if int(uid) not in people[key]:
             people[key].append(int(uid))
-    # Grid and town patrols cover enterprises; public sites are their sector department's.
+    # Grid and town patrols cover enterprises; a sector department patrols the fixed public
+    # sites of its sector (联管联处). Industry enterprises stay with the emergency bureau's
+    # grid and town rounds: one sector officer cannot visit thousands of them a quarter.
     by_area: dict[str, list[Place]] = defaultdict(list)
     by_sector: dict[tuple[str, str], list[Place]] = defaultdict(list)
     for pid, tenant_kind, sector, path, lon, lat in conn.execute(text(_PLACES)):
@@ -331,7 +333,8 @@ def _bodies(conn: Executes) -> list[Body]:
             prefix = ".".join(labels[:depth])
             if tenant_kind == "enterprise":
                 by_area[prefix].append(place)
-            by_sector[prefix, str(sector)].append(place)
+            else:
+                by_sector[prefix, str(sector)].append(place)
     bodies: list[Body] = []
     for jid, (path, name, level) in areas.items():
         if level in ("grid", "town") and by_area.get(path):

@@ -237,7 +237,7 @@ def test_fixed_demo_logins_have_the_right_memberships(owner_url: str) -> None:
         _rows(
             owner_url,
             "select username, password_hash from app_user where username = any(%s)",
-            [*FIXED_LOGINS, "e01", "grid320585100001", "education320585"],
+            [*FIXED_LOGINS, "e01", "grid320585101002", "education320585"],
         )
     )
     assert verify_password(hashes["boss"], "anwang123")

@@ -74,7 +74,7 @@ def patrolled(conn: Connection, kind: str, on: date) -> dict[int, list[tuple[int
 
 def expected_areas(conn: Connection, kind: str) -> dict[int, int]:
     """tenant → the jurisdiction whose `kind` patrol must visit it (sector: the department's
-    jurisdiction, for tenants whose sector has a department there)."""
+    jurisdiction, for public sites whose sector has a department there)."""
     if kind == "grid":
         sql = (
             "select e.id, e.jurisdiction_id from enterprise e"
@@ -90,7 +90,7 @@ def expected_areas(conn: Connection, kind: str) -> dict[int, int]:
             "select e.id, b.jurisdiction_id from enterprise e"
             " join gov_body b on b.kind = 'sector_department' and b.sector = e.sector"
             " join jurisdiction j on j.id = b.jurisdiction_id and e.jurisdiction_path <@ j.path"
-            " where e.status <> 'closed'"
+            " where e.kind = 'public_site' and e.status <> 'closed'"
         )
     return {int(t): int(j) for t, j in conn.execute(text(sql))}
 
@@ -126,18 +126,20 @@ def add_officer(conn: Connection, town_id: int, role: str = "officer") -> int:
     return uid
 
 
-def add_enterprise(conn: Connection, grid_id: int, sector: str = "industry") -> int:
-    """A new active enterprise in `grid_id`, at the grid's centre."""
+def add_enterprise(
+    conn: Connection, grid_id: int, sector: str = "industry", kind: str = "enterprise"
+) -> int:
+    """A new active enterprise (or public site) in `grid_id`, at the grid's centre."""
     code = uuid.uuid4().hex[:17].upper()
     return int(
         conn.execute(
             text(
                 "insert into enterprise (name, credit_code, industry, scale, jurisdiction_id,"
-                " sector, lon, lat)"
-                " select :n, :c || '0', 'machinery', 'small', j.id, :s, j.center_lon, j.center_lat"
-                " from jurisdiction j where j.id = :g returning id"
+                " sector, lon, lat, kind)"
+                " select :n, :c || '0', 'machinery', 'small', j.id, :s, j.center_lon,"
+                " j.center_lat, :k from jurisdiction j where j.id = :g returning id"
             ),
-            {"n": f"巡查测试企业{code[:6]}", "c": code, "s": sector, "g": grid_id},
+            {"n": f"巡查测试企业{code[:6]}", "c": code, "s": sector, "g": grid_id, "k": kind},
         ).scalar_one()
     )
 

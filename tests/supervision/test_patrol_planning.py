@@ -185,19 +185,22 @@ def test_an_enterprise_registered_mid_cycle_joins_the_open_cycles(owner_db: Conn
         )
     ).scalar_one()
     newcomer = add_enterprise(owner_db, grid, sector="industry")
+    school = add_enterprise(owner_db, grid, sector="education", kind="public_site")
     later = FAR + timedelta(days=9)  # a Tuesday
     result = planning.plan_cycles(owner_db, later)
     assert result.cycles_created == 0
-    assert result.assignments_created == 3  # its grid's, its town's and its sector's cycle
+    # the enterprise joins its grid's and its town's cycle; the school its sector department's
+    assert result.assignments_created == 3
     rows = owner_db.execute(
         text(
-            "select c.patrol_kind, a.due_on from patrol_assignment a"
-            " join patrol_cycle c on c.id = a.cycle_id where a.tenant_id = :t"
+            "select a.tenant_id, c.patrol_kind, a.due_on from patrol_assignment a"
+            " join patrol_cycle c on c.id = a.cycle_id where a.tenant_id = any(:t)"
         ),
-        {"t": newcomer},
+        {"t": [newcomer, school]},
     ).all()
-    assert sorted(k for k, _ in rows) == ["grid", "sector", "town"]
-    assert {d for _, d in rows} == {later}
+    assert sorted(k for t, k, _ in rows if t == newcomer) == ["grid", "town"]
+    assert [k for t, k, _ in rows if t == school] == ["sector"]
+    assert {d for _, _, d in rows} == {later}
     for kind in ("grid", "town", "sector"):
         assert set(once_each(owner_db, kind, later).values()) == {1}
 
