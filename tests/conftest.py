@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from litestar.testing import TestClient
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, make_url
 
 from anwang.platform.db import apply_principal, to_sqlalchemy_url
 from anwang.platform.principal import Principal
-from tests.platform.browser import CHROMIUM, DESKTOP, PHONE, launch_chromium, live_server
+from tests.platform.browser import CHROMIUM, DESKTOP, PHONE, launch_chromium, live_server, login
 
 TEST_DB = f"anwang_test_{os.getpid()}"
 EMBEDDED_DIR = Path(tempfile.gettempdir()) / "anwang-test"
@@ -140,6 +140,23 @@ def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def signed_in(browser: Browser, base: str) -> Iterator[Callable[[str], Page]]:
+    """Desktop pages signed in as given users, each in a context of its own."""
+    contexts: list[BrowserContext] = []
+
+    def open_as(username: str) -> Page:
+        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        login(page, base, username)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,32 +5,15 @@ and the town officer sees it under way on the supervising page."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from anwang.platform.clock import CHINA
-from tests.platform.browser import DESKTOP, login
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def signed_in(browser: Browser, base: str) -> Iterator[Callable[[str], Page]]:
-    contexts: list[BrowserContext] = []
-
-    def open_as(username: str) -> Page:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        login(page, base, username)
-        return page
-
-    yield open_as
-    for c in contexts:
-        c.close()
 
 
 def local(at: datetime) -> str:

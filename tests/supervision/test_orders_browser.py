@@ -10,29 +10,12 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.platform.browser import DESKTOP, has_horizontal_scroll, login
+from tests.platform.browser import has_horizontal_scroll
 from tests.supervision.orders_support import in_days
 from tests.tenants.factories import committed, tenant_of
-
-
-@pytest.fixture
-def signed_in(browser: Browser, base: str) -> Iterator[Callable[[str], Page]]:
-    """Desktop pages signed in as given users, each in a context of its own."""
-    contexts: list[BrowserContext] = []
-
-    def open_as(username: str) -> Page:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        login(page, base, username)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

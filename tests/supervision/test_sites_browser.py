@@ -4,31 +4,15 @@ finds it on /sector with its colour; the health commission's officer does not se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.platform.browser import DESKTOP, has_horizontal_scroll, login
+from tests.platform.browser import has_horizontal_scroll, login
 from tests.supervision.sites_support import credit_code, unique_name
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def signed_in(browser: Browser, base: str) -> Iterator[Callable[[str], Page]]:
-    contexts: list[BrowserContext] = []
-
-    def open_as(username: str) -> Page:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        login(page, base, username)
-        return page
-
-    yield open_as
-    for c in contexts:
-        c.close()
 
 
 def test_education_registers_a_school_and_gives_it_a_risk_point(

@@ -8,15 +8,14 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from anwang.tenants.hazards import service
-from tests.platform.browser import DESKTOP, has_horizontal_scroll, login
+from tests.platform.browser import has_horizontal_scroll, login
 from tests.tenants.factories import committed, make_user, tenant_of, user_id
 
 
@@ -33,23 +32,6 @@ def jpeg(colour: str = "orange") -> bytes:
 
 def photo_file(name: str = "现场.jpg", colour: str = "orange") -> FilePayload:
     return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg(colour)}
-
-
-@pytest.fixture
-def signed_in(browser: Browser, base: str) -> Iterator[Callable[[str], Page]]:
-    """Desktop pages signed in as given users, each in a context of its own."""
-    contexts: list[BrowserContext] = []
-
-    def open_as(username: str) -> Page:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        login(page, base, username)
-        return page
-
-    yield open_as
-    for c in contexts:
-        c.close()
 
 
 def test_worker_reports_a_hazard_with_a_photo_from_a_phone(base: str, phone: Page) -> None:
