@@ -15,47 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from anwang.platform.clock import today
 from anwang.platform.principal import Principal
 from anwang.supervision.orders.schemas import OrderCreate
+from tests.supervision.support import enterprise_principal, gov_principal
 from tests.tenants.hazards_support import act_as
-
-
-def gov(conn: Connection, username: str) -> Principal:
-    """The government principal of a demo account (grid, town, bureau, city, edu, health …)."""
-    r = conn.execute(
-        text(
-            "select u.id, u.display_name, m.role, j.path::text as scope, j.name as scope_name,"
-            " b.kind, b.sector from app_user u join gov_membership m on m.user_id = u.id"
-            " join gov_body b on b.id = m.gov_body_id join jurisdiction j on j.id = m.jurisdiction_id"
-            " where u.username = :u order by m.id limit 1"
-        ),
-        {"u": username},
-    ).one()
-    return Principal(
-        kind="sector" if r.kind == "sector_department" else "gov",
-        user_id=int(r.id),
-        role=str(r.role),
-        scope=str(r.scope),
-        sector=r.sector,
-        display_name=str(r.display_name),
-        scope_name=str(r.scope_name),
-    )
-
-
-def member(conn: Connection, username: str) -> Principal:
-    """The enterprise principal of a tenant account (boss, safety, worker …)."""
-    r = conn.execute(
-        text(
-            "select u.id, u.display_name, m.tenant_id, m.role from app_user u"
-            " join tenant_membership m on m.user_id = u.id where u.username = :u"
-        ),
-        {"u": username},
-    ).one()
-    return Principal(
-        kind="enterprise",
-        user_id=int(r.id),
-        role=str(r.role),
-        tenant_id=int(r.tenant_id),
-        display_name=str(r.display_name),
-    )
 
 
 @dataclass(frozen=True)
@@ -125,8 +86,8 @@ def city_of(conn: Connection) -> City:
         ),
         {"d": district},
     ).scalar_one()
-    people = {u: gov(conn, u) for u in PEOPLE}
-    people.update({u: member(conn, u) for u in ("boss", "safety", "worker")})
+    people = {u: gov_principal(conn, u) for u in PEOPLE}
+    people.update({u: enterprise_principal(conn, u) for u in ("boss", "safety", "worker")})
     return City(
         tenant, grid, town, district, city, other_town, other_grid, other_tenant, school, people
     )  # the places' ids end in _id: `c.town` is the town's officer

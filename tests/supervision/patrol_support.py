@@ -1,5 +1,5 @@
-"""Shared set-up of the patrol tests: principals of the demo's accounts, the expected areas of
-every enterprise, and small factories for patrol rows."""
+"""Shared set-up of the patrol tests: the expected areas of every enterprise, and small
+factories for patrol rows."""
 
 from __future__ import annotations
 
@@ -11,50 +11,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from anwang.platform.principal import Principal
-
 # A date far from the demo's history, so the planner's cycles there are the tests' own.
 FAR = date(2031, 3, 2)
-
-
-def gov_principal(conn: Connection, username: str) -> Principal:
-    """The principal of a government or sector account (its first membership)."""
-    row = conn.execute(
-        text(
-            "select u.id, u.display_name, g.role, j.path::text as scope, j.name as scope_name,"
-            " b.kind as body_kind, b.sector"
-            " from app_user u join gov_membership g on g.user_id = u.id"
-            " join gov_body b on b.id = g.gov_body_id join jurisdiction j on j.id = g.jurisdiction_id"
-            " where u.username = :u order by g.id limit 1"
-        ),
-        {"u": username},
-    ).one()
-    return Principal(
-        kind="sector" if row.body_kind == "sector_department" else "gov",
-        user_id=int(row.id),
-        role=row.role,
-        scope=row.scope,
-        sector=row.sector,
-        display_name=row.display_name,
-        scope_name=row.scope_name,
-    )
-
-
-def enterprise_principal(conn: Connection, username: str) -> Principal:
-    row = conn.execute(
-        text(
-            "select u.id, u.display_name, m.role, m.tenant_id from app_user u"
-            " join tenant_membership m on m.user_id = u.id where u.username = :u"
-        ),
-        {"u": username},
-    ).one()
-    return Principal(
-        kind="enterprise",
-        user_id=int(row.id),
-        role=row.role,
-        tenant_id=int(row.tenant_id),
-        display_name=row.display_name,
-    )
 
 
 def patrolled(conn: Connection, kind: str, on: date) -> dict[int, list[tuple[int, int]]]:

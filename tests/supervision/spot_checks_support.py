@@ -1,75 +1,10 @@
-"""Shared set-up of the spot-check tests: principals of the demo's accounts, switching the
-acting principal inside one transaction, the areas' populations as the owner sees them, and
+"""Shared set-up of the spot-check tests: the areas' populations as the owner sees them, and
 clean-up of draws committed by HTTP and browser tests."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from anwang.platform.principal import Principal
-
-
-def gov_principal(conn: Connection, username: str) -> Principal:
-    """The principal of a government or sector account (its first membership)."""
-    row = conn.execute(
-        text(
-            "select u.id, u.display_name, g.role, j.path::text as scope, j.name as scope_name,"
-            " b.kind as body_kind, b.sector"
-            " from app_user u join gov_membership g on g.user_id = u.id"
-            " join gov_body b on b.id = g.gov_body_id"
-            " join jurisdiction j on j.id = g.jurisdiction_id"
-            " where u.username = :u order by g.id limit 1"
-        ),
-        {"u": username},
-    ).one()
-    return Principal(
-        kind="sector" if row.body_kind == "sector_department" else "gov",
-        user_id=int(row.id),
-        role=row.role,
-        scope=row.scope,
-        sector=row.sector,
-        display_name=row.display_name,
-        scope_name=row.scope_name,
-    )
-
-
-def enterprise_principal(conn: Connection, username: str) -> Principal:
-    row = conn.execute(
-        text(
-            "select u.id, u.display_name, m.role, m.tenant_id from app_user u"
-            " join tenant_membership m on m.user_id = u.id where u.username = :u"
-        ),
-        {"u": username},
-    ).one()
-    return Principal(
-        kind="enterprise",
-        user_id=int(row.id),
-        role=row.role,
-        tenant_id=int(row.tenant_id),
-        display_name=row.display_name,
-    )
-
-
-async def act_as(db: AsyncSession, p: Principal) -> None:
-    """Switch the acting principal inside the open transaction (the application role may
-    take every principal's role), to look at what another user sees of uncommitted rows."""
-    s = p.settings()
-    await db.execute(
-        text(
-            "select set_config('role', :role, true), set_config('anwang.user_id', :uid, true),"
-            " set_config('anwang.tenant_id', :tid, true), set_config('anwang.scope', :scope, true),"
-            " set_config('anwang.sector', :sector, true)"
-        ),
-        {
-            "role": s["role"],
-            "uid": s["anwang.user_id"],
-            "tid": s["anwang.tenant_id"],
-            "scope": s["anwang.scope"],
-            "sector": s["anwang.sector"],
-        },
-    )
 
 
 def active_ids(conn: Connection, path: str, sector: str | None = None) -> list[int]:

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 
 from anwang.platform.principal import SYSTEM, Principal
 from tests.conftest import as_principal
-from tests.supervision.orders_support import City, city_of, in_days, member
+from tests.supervision.orders_support import City, city_of, in_days
+from tests.supervision.support import enterprise_principal
 from tests.tenants.factories import committed, make_user
 
 TABLES = ("supervision_order", "supervision_order_event")
@@ -246,6 +247,6 @@ def test_an_enterprise_account_of_another_tenant_reads_nothing(
 ) -> None:
     """A worker of the other enterprise: none of the orders, not even their timeline."""
     with committed(owner_url) as conn:
-        other = member(conn, make_user(conn, c.other_tenant, "safety_manager"))
+        other = enterprise_principal(conn, make_user(conn, c.other_tenant, "safety_manager"))
     for table in TABLES:
         assert seen(app_db, other, table, orders.all() - {orders.to_other_tenant}) == set()

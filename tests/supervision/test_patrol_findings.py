@@ -18,7 +18,7 @@ from anwang.supervision import findings
 from anwang.tenants.hazards import service as hazards
 from anwang.tenants.hazards.schemas import HazardAction
 from anwang.tenants.hazards.service import InvalidInput
-from tests.supervision.patrol_support import enterprise_principal, gov_principal
+from tests.supervision.support import enterprise_principal, gov_principal
 from tests.tenants.factories import tenant_of
 from tests.tenants.hazards_support import act_as, run
 

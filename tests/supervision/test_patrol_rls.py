@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from anwang.platform.principal import SYSTEM
 from anwang.supervision.patrol import planning, tasks
 from tests.conftest import as_principal
-from tests.supervision.patrol_support import FAR, enterprise_principal, gov_principal
+from tests.supervision.patrol_support import FAR
+from tests.supervision.support import enterprise_principal, gov_principal
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from anwang.platform.errors import Forbidden
 from anwang.platform.principal import SYSTEM, Principal
 from anwang.supervision.patrol import planning, service
 from anwang.supervision.patrol.schemas import VisitCreate
-from tests.supervision.patrol_support import gov_principal, visit_payload
+from tests.supervision.patrol_support import visit_payload
+from tests.supervision.support import gov_principal
 from tests.tenants.factories import committed
 from tests.tenants.hazards_support import act_as, run
 

@@ -18,12 +18,8 @@ from sqlalchemy import text
 
 from anwang.supervision.spot_checks import sampling
 from tests.api import PASSWORD, token
-from tests.supervision.spot_checks_support import (
-    active_ids,
-    delete_draws,
-    gov_principal,
-    user_ids,
-)
+from tests.supervision.spot_checks_support import active_ids, delete_draws, user_ids
+from tests.supervision.support import gov_principal
 from tests.tenants.factories import committed, tenant_of
 
 API = "/api/v1/spot-checks"

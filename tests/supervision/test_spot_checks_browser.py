@@ -20,12 +20,8 @@ from anwang.platform.clock import today
 from anwang.supervision.spot_checks import sampling
 from tests.api import PASSWORD
 from tests.platform.browser import login
-from tests.supervision.spot_checks_support import (
-    active_ids,
-    delete_draws,
-    delete_hazard,
-    gov_principal,
-)
+from tests.supervision.spot_checks_support import active_ids, delete_draws, delete_hazard
+from tests.supervision.support import gov_principal
 from tests.tenants.factories import committed, tenant_of
 
 pytestmark = pytest.mark.browser

@@ -18,12 +18,8 @@ from anwang.platform.principal import Principal
 from anwang.supervision.spot_checks import repository, sampling, service
 from anwang.supervision.spot_checks.schemas import Criteria, SpotCheckCreate
 from tests.aio import run_as
-from tests.supervision.spot_checks_support import (
-    active_ids,
-    enterprise_principal,
-    gov_principal,
-    user_ids,
-)
+from tests.supervision.spot_checks_support import active_ids, user_ids
+from tests.supervision.support import enterprise_principal, gov_principal
 from tests.tenants.factories import committed
 
 

@@ -25,13 +25,10 @@ from anwang.supervision.spot_checks.schemas import (
     VerdictCreate,
 )
 from tests.aio import run_as
-from tests.supervision.spot_checks_support import (
-    act_as,
-    active_ids,
-    enterprise_principal,
-    gov_principal,
-)
+from tests.supervision.spot_checks_support import active_ids
+from tests.supervision.support import enterprise_principal, gov_principal
 from tests.tenants.factories import committed
+from tests.tenants.hazards_support import act_as
 
 NOW = datetime.now(UTC)
 

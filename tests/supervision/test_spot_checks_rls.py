@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from anwang.platform.principal import Principal
 from tests.conftest import as_principal
-from tests.supervision.spot_checks_support import gov_principal
+from tests.supervision.support import gov_principal
 
 
 @dataclass(frozen=True)
