@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     status_code = 400
@@ -26,3 +28,13 @@ class Conflict(DomainError):
 
 class TooManyAttempts(DomainError):
     status_code = 429
+
+
+class InvalidInput(DomainError):
+    """Bad input, one Chinese message per field (the first also as the error's own), so a
+    form can show every message next to its box at once."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)

@@ -16,12 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
 from anwang.platform.attachments.models import Attachment
-from anwang.platform.errors import Forbidden, NotFound
+from anwang.platform.errors import Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.registry.models import Enterprise
 from anwang.tenants.hazards import repository as hazards
 from anwang.tenants.hazards.models import Hazard, HazardEvent
-from anwang.tenants.hazards.service import PHOTOS_MAX, TEXT_MAX, TITLE_MAX, InvalidInput
+from anwang.tenants.hazards.service import PHOTOS_MAX, TEXT_MAX, TITLE_MAX
 from anwang.tenants.risk.models import RiskPoint
 
 FindingSource = Literal["patrol", "spot_check"]

@@ -3,6 +3,7 @@ security decides which enterprises they see; none of them repeats the scope test
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -302,11 +303,11 @@ async def jurisdiction_names(db: AsyncSession, ids: list[int]) -> dict[int, str]
     return {int(r["id"]): str(r["name"]) for r in rows}
 
 
-async def display_names(db: AsyncSession, user_ids: list[int]) -> dict[int, str]:
+async def display_names(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
     """The names of those users the caller may see; RLS leaves the others out."""
     if not user_ids:
         return {}
     rows = await _rows(
-        db, "select id, display_name from app_user where id = any(:ids)", ids=user_ids
+        db, "select id, display_name from app_user where id = any(:ids)", ids=list(user_ids)
     )
     return {int(r["id"]): str(r["display_name"]) for r in rows}

@@ -19,16 +19,16 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.clock import CHINA
-from anwang.platform.errors import DomainError
+from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
+from anwang.platform.web.forms import form_errors
 from anwang.platform.web.shell_queries import Page
 from anwang.platform.web.shells import Req
 from anwang.supervision import pages as gov_pages
 from anwang.supervision.operations import limits, repository, service
 from anwang.supervision.operations.models import DangerousOperation
 from anwang.supervision.operations.schemas import GasTest, OperationAction, OperationCreate
-from anwang.supervision.operations.service import InvalidInput
 from anwang.tenants import pages as tenant_pages
 from anwang.tenants.org.repository import unit_choices
 
@@ -269,10 +269,7 @@ def parse_gas(typed: dict[str, str]) -> tuple[GasTest | None, dict[str, str]]:
 
 def _form_errors(e: DomainError, known: set[str]) -> tuple[dict[str, str], str]:
     """A refusal as (field → message, message without a field) for a form."""
-    raw = e.errors if isinstance(e, InvalidInput) else ({e.field: e.message} if e.field else {})
-    errors = {k.replace("gas_test.", "gas_"): v for k, v in raw.items() if k}
-    shown = {k: v for k, v in errors.items() if k in known}
-    return shown, "" if shown else e.message
+    return form_errors(e, known, rename=lambda k: k.replace("gas_test.", "gas_"))
 
 
 def _limits_table() -> dict[str, dict[str, list[Any]]]:

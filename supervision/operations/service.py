@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.clock import CHINA
-from anwang.platform.errors import Conflict, DomainError, Forbidden, NotFound
+from anwang.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.supervision.operations import limits, repository
 from anwang.supervision.operations.models import DangerousOperation
@@ -54,15 +54,6 @@ PHASES: dict[str, str] = {
     "finished": "已完成",
     "cancelled": "已取消",
 }
-
-
-class InvalidInput(DomainError):
-    """Bad input, one Chinese message per field (the first also as the error's own)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field=field)
-        self.errors = errors
 
 
 def now_utc() -> datetime:

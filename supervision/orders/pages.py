@@ -10,7 +10,7 @@ kept when refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,18 +21,18 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
-from anwang.platform.errors import DomainError, NotFound
+from anwang.platform.errors import DomainError, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
-from anwang.platform.web.shell_queries import Page
+from anwang.platform.web.forms import ActionForm, form_errors
+from anwang.platform.web.shell_queries import Page, display_names
 from anwang.platform.web.shells import Req
 from anwang.supervision import pages as gov_pages
 from anwang.supervision import vocabulary
 from anwang.supervision.orders import repository, service
 from anwang.supervision.orders.repository import Place
 from anwang.supervision.orders.schemas import OrderCreate, OrderDetail, OrderForward
-from anwang.supervision.orders.service import InvalidInput
 from anwang.tenants import pages as tenant_pages
 from anwang.tenants import vocabulary as tenant_vocabulary
 from anwang.tenants.hazards import repository as hazards
@@ -104,13 +104,9 @@ def _date(errors: dict[str, str], name: str, value: str, *, required: bool) -> d
 
 
 def _field_errors(e: DomainError, known: set[str]) -> tuple[dict[str, str], str]:
-    """A refusal as (field → message, message without a field) for a form."""
-    raw = e.errors if isinstance(e, InvalidInput) else ({e.field: e.message} if e.field else {})
+    """A refusal as (field → message, every other message) for a form."""
     aliases = {"target_jurisdiction_id": "target"}
-    errors = {aliases.get(k, k): v for k, v in raw.items() if k}
-    shown = {k: v for k, v in errors.items() if k in known}
-    rest = [v for k, v in errors.items() if k not in known]
-    return shown, "；".join(rest) if rest else ("" if shown else e.message)
+    return form_errors(e, known, rename=lambda k: aliases.get(k, k), join_unplaced=True)
 
 
 def _can_issue(p: Principal) -> bool:
@@ -394,7 +390,7 @@ def _who(e: Any, o: OrderDetail, names: dict[int, str]) -> str:
 
 async def entries(db: AsyncSession, o: OrderDetail) -> list[Entry]:
     ids = sorted({e.actor_user_id for e in o.events if e.actor_user_id is not None})
-    names = await repository.display_names(db, ids)
+    names = await display_names(db, ids)
     out = []
     for e in o.events:
         d = e.data or {}
@@ -422,22 +418,6 @@ async def entries(db: AsyncSession, o: OrderDetail) -> list[Entry]:
             )
         )
     return out
-
-
-@dataclass
-class ActionForm:
-    """The step a refused form was for, and what was typed in it."""
-
-    action: str = ""
-    typed: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    error: str = ""
-
-    def value(self, action: str, name: str, default: str = "") -> str:
-        return self.typed.get(name, default) if action == self.action else default
-
-    def err(self, action: str, name: str) -> str:
-        return self.errors.get(name, "") if action == self.action else ""
 
 
 def _close_hint(o: OrderDetail) -> str:

@@ -218,16 +218,6 @@ async def open_descendants(db: AsyncSession, order_id: int) -> list[SupervisionO
     return list(rows)
 
 
-async def display_names(db: AsyncSession, user_ids: list[int]) -> dict[int, str]:
-    """Names of the users the caller may see (government staff in scope, one's own people)."""
-    if not user_ids:
-        return {}
-    rows = await db.execute(
-        text("select id, display_name from app_user where id = any(:ids)"), {"ids": user_ids}
-    )
-    return {int(i): str(n) for i, n in rows}
-
-
 # --- lists ------------------------------------------------------------------------------
 
 # Boxes of the list: received from above (to my place or below), issued by my own level,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.clock import today
-from anwang.platform.errors import Conflict, Forbidden, NotFound
+from anwang.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.supervision import vocabulary
 from anwang.supervision.orders import repository
@@ -28,7 +28,6 @@ from anwang.supervision.orders.schemas import (
     OrderForward,
     OrderRow,
 )
-from anwang.tenants.hazards.service import InvalidInput
 from anwang.tenants.org.access import COMPANY_ROLES
 from anwang.tenants.vocabulary import HAZARD_STATES
 

@@ -25,7 +25,7 @@ from sqlalchemy import RowMapping
 
 from anwang.platform.attachments import service as attachments
 from anwang.platform.clock import today
-from anwang.platform.errors import DomainError
+from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.principal import Principal
 from anwang.platform.registry.sectors import SECTORS
 from anwang.platform.web import shell_queries as queries
@@ -41,7 +41,6 @@ from anwang.supervision.patrol.planning import DEFAULT_MONTHS, DUE_SOON_DAYS
 from anwang.supervision.patrol.schemas import RuleSet
 from anwang.supervision.vocabulary import PATROL_KINDS
 from anwang.tenants.hazards.pages import cn_date, cn_time
-from anwang.tenants.hazards.service import InvalidInput
 from anwang.tenants.vocabulary import HAZARD_STATES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -187,7 +186,7 @@ async def visit_page(request: Req, db: Db, visit_id: FromPath[int]) -> Template:
     v = await service.get_visit(db, visit_id)
     view = await service.read(db, v)
     hazards = await repository.visit_hazards(db, v)
-    names = await repository.display_names(db, [v.inspector_user_id])
+    names = await queries.display_names(db, [v.inspector_user_id])
     results = {r.get("code"): r for r in view.results}
     return render(
         "patrol/visit.html",

@@ -4,7 +4,6 @@ cycles, assignments and visits are visible; nothing here repeats the scope test.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -405,12 +404,3 @@ async def rule_places(db: AsyncSession, scope: str) -> list[RowMapping]:
         " and level in ('city', 'district', 'town') order by path",
         s=scope,
     )
-
-
-async def display_names(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = await _rows(
-        db, "select id, display_name from app_user where id = any(:ids)", ids=list(user_ids)
-    )
-    return {int(r["id"]): str(r["display_name"]) for r in rows}

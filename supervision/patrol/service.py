@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
 from anwang.platform.clock import CHINA
-from anwang.platform.errors import Conflict, Forbidden, NotFound
+from anwang.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.registry.sectors import SECTORS
 from anwang.supervision import findings as gov_findings
@@ -23,7 +23,7 @@ from anwang.supervision.patrol.checklist import CHECKLIST, RESULTS
 from anwang.supervision.patrol.models import PatrolRule, PatrolVisit
 from anwang.supervision.patrol.planning import DEFAULT_MONTHS
 from anwang.supervision.patrol.schemas import RuleSet, VisitCreate, VisitRead
-from anwang.tenants.hazards.service import PHOTOS_MAX, TEXT_MAX, TITLE_MAX, InvalidInput
+from anwang.tenants.hazards.service import PHOTOS_MAX, TEXT_MAX, TITLE_MAX
 
 NOTE_MAX = 1000
 ITEM_NOTE_MAX = 200

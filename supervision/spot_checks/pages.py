@@ -19,11 +19,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.errors import DomainError
+from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.registry.sectors import SECTORS
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
-from anwang.platform.web.shell_queries import Page
+from anwang.platform.web.forms import ActionForm, form_errors
+from anwang.platform.web.shell_queries import Page, display_names
 from anwang.platform.web.shells import Req
 from anwang.supervision.pages import render
 from anwang.supervision.spot_checks import export, repository, sampling, service
@@ -35,7 +36,6 @@ from anwang.supervision.spot_checks.schemas import (
     SpotCheckCreate,
     VerdictCreate,
 )
-from anwang.supervision.spot_checks.service import InvalidInput
 from anwang.supervision.vocabulary import SPOT_CHECK_STATUSES, SPOT_CHECK_VERDICTS
 from anwang.tenants import vocabulary as tenant_vocabulary
 from anwang.tenants.hazards.pages import cn_date, cn_time
@@ -103,13 +103,6 @@ def _criteria(typed: dict[str, str]) -> Criteria:
         sector=typed.get("sector", ""),
         major_hazards=bool(typed.get("major_hazards")),
     )
-
-
-def _field_errors(e: DomainError) -> tuple[dict[str, str], str]:
-    errors = dict(e.errors) if isinstance(e, InvalidInput) else {}
-    if not errors and e.field:
-        errors = {e.field: e.message}
-    return errors, "" if errors else e.message
 
 
 # --- the list and the draw form ------------------------------------------------------------
@@ -276,7 +269,7 @@ async def draw_submit(request: Req, db: Db) -> Redirect | Template:
         )
     except DomainError as e:
         await db.rollback()
-        form.errors, form.error = _field_errors(e)
+        form.errors, form.error = form_errors(e)
         if "criteria" in form.errors:
             form.error = form.errors.pop("criteria")
         return await _home_page(request, db, form=form, status=e.status_code)
@@ -287,7 +280,7 @@ async def draw_submit(request: Req, db: Db) -> Redirect | Template:
 
 
 async def _names(db: AsyncSession, ids: list[int]) -> dict[int, str]:
-    return await repository.display_names(db, sorted({i for i in ids if i}))
+    return await display_names(db, sorted({i for i in ids if i}))
 
 
 @get(f"{HOME}/{{spot_check_id:int}}", guards=[READERS], include_in_schema=False)
@@ -353,25 +346,6 @@ async def publish_submit(request: Req, db: Db, spot_check_id: FromPath[int]) -> 
 # --- the review of one enterprise -----------------------------------------------------------
 
 
-@dataclass
-class ReviewForm:
-    """A refused verdict form: which one (its key) and what was typed."""
-
-    key: str = ""
-    typed: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    error: str = ""
-
-    def value(self, key: str, name: str, default: str = "") -> str:
-        return self.typed.get(name, default) if key == self.key else default
-
-    def err(self, key: str, name: str) -> str:
-        return self.errors.get(name, "") if key == self.key else ""
-
-    def message(self, key: str) -> str:
-        return self.error if key == self.key else ""
-
-
 def finding_key(item: str, subject_id: Any) -> str:
     return f"{item}-{subject_id}" if subject_id else item
 
@@ -382,7 +356,7 @@ async def _review_page(
     spot_check_id: int,
     tenant_id: int,
     *,
-    form: ReviewForm | None = None,
+    form: ActionForm | None = None,
     done: str = "",
     status: int = 200,
 ) -> Template:
@@ -415,7 +389,7 @@ async def _review_page(
         unlisted=[f for f in found if finding_key(f.item, f.subject_id) not in listed],
         names=await _names(db, [f.decided_by for f in found]),
         can_record=service.may_record(request.user, sc, target),
-        form=form or ReviewForm(),
+        form=form or ActionForm(),
         done=done,
         finding_key=finding_key,
         today=service.today().isoformat(),
@@ -493,8 +467,8 @@ async def finding_submit(
         )
     except DomainError as e:
         await db.rollback()
-        errs, error = _field_errors(e)
-        form = ReviewForm(key, typed, errs, error or next(iter(errs.values()), ""))
+        errs, error = form_errors(e)
+        form = ActionForm(key, typed, errs, error or next(iter(errs.values()), ""))
         return await _review_page(
             request, db, spot_check_id, tenant_id, form=form, status=e.status_code
         )
@@ -519,8 +493,8 @@ async def verdict_submit(
         )
     except DomainError as e:
         await db.rollback()
-        errs, error = _field_errors(e)
-        form = ReviewForm("overall", typed, errs, error or next(iter(errs.values()), ""))
+        errs, error = form_errors(e)
+        form = ActionForm("overall", typed, errs, error or next(iter(errs.values()), ""))
         return await _review_page(
             request, db, spot_check_id, tenant_id, form=form, status=e.status_code
         )

@@ -589,12 +589,3 @@ async def my_findings(db: AsyncSession, spot_check_ids: Sequence[int]) -> list[R
         """,
         ids=list(spot_check_ids),
     )
-
-
-async def display_names(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = await db.execute(
-        text("select id, display_name from app_user where id = any(:ids)"), {"ids": list(user_ids)}
-    )
-    return {int(i): str(n) for i, n in rows}

@@ -13,7 +13,7 @@ from sqlalchemy import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.clock import CHINA, today
-from anwang.platform.errors import Conflict, DomainError, Forbidden, NotFound
+from anwang.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.registry.sectors import SECTORS
 from anwang.platform.web.labels import KINDS, SITE_TYPES
@@ -49,15 +49,6 @@ ITEM_SUBJECTS: dict[str, str | None] = {
 }
 # What a review looks at when no dates are given: the three whole months before this one.
 DEFAULT_REVIEW_MONTHS = 3
-
-
-class InvalidInput(DomainError):
-    """Bad input, one Chinese message per field (the first also as the error's own)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        field_name, message = next(iter(errors.items()))
-        super().__init__(message, field=field_name)
-        self.errors = errors
 
 
 def _now() -> datetime:

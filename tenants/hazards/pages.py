@@ -6,7 +6,7 @@ come back with everything typed kept when refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,17 +18,17 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
-from anwang.platform.errors import DomainError
+from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
+from anwang.platform.web.forms import ActionForm, form_errors
 from anwang.platform.web.shell_queries import Page
 from anwang.platform.web.shells import CHINA, Req
 from anwang.tenants import pages, vocabulary
 from anwang.tenants.hazards import repository, service, states
 from anwang.tenants.hazards.models import Hazard, HazardEvent
 from anwang.tenants.hazards.schemas import FiveImplementations, HazardAction, HazardCreate
-from anwang.tenants.hazards.service import InvalidInput
 from anwang.tenants.org.repository import unit_choices
 
 ENTERPRISE = require("enterprise")
@@ -339,13 +339,15 @@ async def _store_photos(
     return ids
 
 
+def _box_of(field_name: str) -> str:
+    """The form's box for a service field ('five.funds' → 'five_funds', photo_ids → photos)."""
+    name = field_name.replace(".", "_")
+    return "photos" if name == "photo_ids" else name
+
+
 def _field_errors(e: DomainError, known: set[str]) -> tuple[dict[str, str], str]:
     """A refusal as (field → message, message without a field) for a form."""
-    raw = e.errors if isinstance(e, InvalidInput) else ({e.field: e.message} if e.field else {})
-    errors = {k.replace(".", "_"): v for k, v in raw.items() if k}
-    errors = {("photos" if k == "photo_ids" else k): v for k, v in errors.items()}
-    shown = {k: v for k, v in errors.items() if k in known}
-    return shown, "" if shown else e.message
+    return form_errors(e, known, rename=_box_of)
 
 
 @post(
@@ -530,20 +532,10 @@ def timeline(events: list[HazardEvent], names: dict[int, str]) -> list[TimelineE
 
 
 @dataclass
-class ActionForm:
-    """The step a refused form was for, and what was typed in it."""
+class HazardActionForm(ActionForm):
+    """A refused step's form; photos cannot be kept, so it says to choose them again."""
 
-    action: str = ""
-    typed: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    error: str = ""
     had_photo: bool = False
-
-    def value(self, action: str, name: str, default: str = "") -> str:
-        return self.typed.get(name, default) if action == self.action else default
-
-    def err(self, action: str, name: str) -> str:
-        return self.errors.get(name, "") if action == self.action else ""
 
 
 async def _detail_page(
@@ -551,7 +543,7 @@ async def _detail_page(
     db: AsyncSession,
     hazard_id: int,
     *,
-    form: ActionForm | None = None,
+    form: HazardActionForm | None = None,
     done: str = "",
     status: int = 200,
 ) -> Template:
@@ -584,7 +576,7 @@ async def _detail_page(
         actions=[a for a in ACTION_ORDER if a in allowed],
         members=await repository.members(db),
         role_names=ROLE_NAMES,
-        form=form or ActionForm(),
+        form=form or HazardActionForm(),
         done=done,
         today=today.isoformat(),
         STATES=states.STATES,
@@ -673,7 +665,7 @@ async def hazard_action(
     except DomainError as e:
         await db.rollback()
         errors, error = _field_errors(e, set(ACTION_FIELDS) | {"photos"})
-        form = ActionForm(action, typed, errors, error, had_photo=bool(uploads))
+        form = HazardActionForm(action, typed, errors, error, had_photo=bool(uploads))
         return await _detail_page(request, db, hazard_id, form=form, status=e.status_code)
     return Redirect(f"{LIST}/{hazard_id}?done={action}#act", status_code=303)
 

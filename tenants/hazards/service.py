@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
 from anwang.platform.clock import today
-from anwang.platform.errors import Conflict, DomainError, Forbidden, NotFound
+from anwang.platform.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.tenants.hazards import repository, states
 from anwang.tenants.hazards.models import Hazard, HazardEvent, HazardExtension
@@ -36,15 +36,6 @@ FIVE_FIELDS: dict[str, str] = {
     "funds": "资金落实",
     "emergency_plan": "应急预案落实",
 }
-
-
-class InvalidInput(DomainError):
-    """Bad input, one Chinese message per field (the first also as the error's own)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field=field)
-        self.errors = errors
 
 
 def is_overdue(h: Hazard, on: date | None = None) -> bool:
