@@ -1,4 +1,5 @@
-"""Helpers of the HTTP API tests: a bearer token for a demo or test account."""
+"""Helpers of the HTTP tests: a bearer token for a demo or test account, and a signed-in
+session for the pages."""
 
 from __future__ import annotations
 
@@ -12,3 +13,17 @@ def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert r.status_code == 201, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def page_login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Sign `client` in to the pages as `username` with a session cookie, as a browser does
+    (its earlier cookies are dropped first)."""
+    client.cookies.clear()
+    client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "next": ""},
+        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text

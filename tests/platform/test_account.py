@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from anwang.platform.identity.admin import create_user
+from tests.api import page_login
 
 OLD, NEW = "old-password-1", "new-password-2"
 
@@ -29,17 +30,6 @@ def client(owner_url: str) -> Iterator[TestClient]:
 
     with TestClient(create_app()) as c:
         yield c
-
-
-def page_login(client: TestClient, username: str, password: str) -> None:
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 def change(client: TestClient, current: str, new: str, confirm: str) -> tuple[int, str]:

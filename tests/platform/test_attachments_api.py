@@ -18,7 +18,7 @@ from PIL import Image
 from anwang.platform.attachments import service
 from anwang.platform.attachments.storage import get_storage
 from anwang.platform.settings import get_settings
-from tests.api import PASSWORD, token
+from tests.api import page_login, token
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, make_user, other_tenant, tenant_of
 
@@ -59,14 +59,7 @@ def page_client(owner_url: str, username: str) -> TestClient:
 
     c = TestClient(create_app())
     c.__enter__()
-    c.get("/login")
-    r = c.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "next": ""},
-        headers={"x-csrftoken": c.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
+    page_login(c, username)
     return c
 
 

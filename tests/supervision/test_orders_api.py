@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from tests.api import PASSWORD
+from tests.api import page_login
 from tests.api import token as new_token
 from tests.supervision.orders_support import City, city_of, in_days
 from tests.tenants.factories import committed, make_user
@@ -267,18 +267,6 @@ def test_listings_and_unlisted_major_hazards(client: TestClient, owner_url: str,
 
 
 # --- the pages render for each kind of user -----------------------------------------------
-
-
-def page_login(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 def test_pages_render(client: TestClient, owner_url: str, c: City) -> None:

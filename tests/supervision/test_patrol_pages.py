@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from anwang.platform.clock import today
 from anwang.supervision.patrol import planning
-from tests.api import PASSWORD, token
+from tests.api import page_login, token
 from tests.supervision.patrol_support import visit_files, visit_payload
 from tests.tenants.factories import committed
 
@@ -30,17 +30,6 @@ def web(client: TestClient) -> Iterator[TestClient]:
     client.cookies.clear()
     yield client
     client.cookies.clear()
-
-
-def login(client: TestClient, username: str) -> None:
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 def mine(owner_url: str, username: str) -> list[Any]:
@@ -62,7 +51,7 @@ def mine(owner_url: str, username: str) -> list[Any]:
 def test_patrollers_get_their_list_and_the_visit_form(
     web: TestClient, owner_url: str, planned: None, username: str
 ) -> None:
-    login(web, username)
+    page_login(web, username)
     r = web.get("/inspector")
     assert r.status_code == 200, r.text
     html = r.text
@@ -79,7 +68,7 @@ def test_patrollers_get_their_list_and_the_visit_form(
 
 def test_others_are_refused_the_tablet_page(web: TestClient) -> None:
     for username in ("boss", "command"):
-        login(web, username)
+        page_login(web, username)
         assert web.get("/inspector").status_code == 403
         web.cookies.clear()
 
@@ -110,19 +99,19 @@ def test_a_visit_page_shows_what_was_recorded(
     )
     assert r.status_code == 201, r.text
     visit_id = r.json()["id"]
-    login(web, "town")
+    page_login(web, "town")
     page = web.get(f"/patrol/visits/{visit_id}")
     assert page.status_code == 200
     assert "楼梯间堆放纸箱" in page.text and "安全生产责任制" in page.text and "不符合" in page.text
     web.cookies.clear()
-    login(web, "edu")  # a sector officer: not their sector
+    page_login(web, "edu")  # a sector officer: not their sector
     assert web.get(f"/patrol/visits/{visit_id}").status_code == 404
 
 
 def test_the_overview_adds_up_to_the_assignments(
     web: TestClient, owner_url: str, planned: None
 ) -> None:
-    login(web, "town")
+    page_login(web, "town")
     r = web.get("/patrol/overview?kind=grid")
     assert r.status_code == 200, r.text
     with committed(owner_url) as conn:
@@ -147,16 +136,16 @@ def test_the_overview_adds_up_to_the_assignments(
     assert 'id="by-grid"' in r.text and 'id="by-inspector"' in r.text
     # sector officers see their sector's patrols only
     web.cookies.clear()
-    login(web, "edu")
+    page_login(web, "edu")
     r = web.get("/patrol/overview?kind=grid")
     assert r.status_code == 200 and "行业主管部门巡查" in r.text and 'id="by-grid"' not in r.text
     web.cookies.clear()
-    login(web, "grid")
+    page_login(web, "grid")
     assert web.get("/patrol/overview").status_code == 403
 
 
 def test_the_rule_form_sets_a_rule(web: TestClient, owner_url: str) -> None:
-    login(web, "bureau")
+    page_login(web, "bureau")
     page = web.get("/patrol/overview")
     assert 'action="/patrol/rules"' in page.text
     with committed(owner_url) as conn:

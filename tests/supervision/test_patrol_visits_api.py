@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from anwang.platform.clock import today
 from anwang.supervision.patrol import planning
-from tests.api import PASSWORD, token
+from tests.api import page_login, token
 from tests.supervision.patrol_support import visit_files, visit_payload
 from tests.tenants.factories import committed
 
@@ -287,15 +287,7 @@ def test_malformed_uploads_answer_in_chinese(client: TestClient, area: dict[str,
 def test_the_page_route_takes_the_cookie_and_the_csrf_token(
     client: TestClient, area: dict[str, Any]
 ) -> None:
-    client.cookies.clear()
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": "grid", "password": PASSWORD, "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
+    page_login(client, "grid")
     data, files = visit_files(visit_payload(area["boss_tenant"]), photos=1)
     # Without the token (a cross-site form): refused before anything is read.
     refused = client.post("/inspector/visits", data=data, files=files)

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from anwang.supervision.spot_checks import sampling
-from tests.api import PASSWORD, token
+from tests.api import page_login, token
 from tests.supervision.spot_checks_support import active_ids, delete_draws, user_ids
 from tests.supervision.support import gov_principal
 from tests.tenants.factories import committed, tenant_of
@@ -259,22 +259,10 @@ def test_verdicts_publication_and_the_enterprise_results(
     )
 
 
-def _login(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-
-
 def test_pages_and_export(client: TestClient, drawn: dict[str, Any], cast: Cast) -> None:
     sid = drawn["id"]
     names = [t["name"] for t in drawn["targets"]]
-    _login(client, cast.town)
+    page_login(client, cast.town)
     r = client.get("/spot-checks")
     assert r.status_code == 200 and "接口测试抽查" in r.text and "随机抽取" in r.text
     r = client.get(f"/spot-checks/{sid}")
@@ -315,7 +303,7 @@ def test_pages_and_export(client: TestClient, drawn: dict[str, Any], cast: Cast)
     lines = list(csv.reader(io.StringIO(text_csv.content.decode("utf-8-sig"))))
     assert lines[0][5] == "企业名称" and sorted(r[5] for r in lines[1:]) == sorted(names)
 
-    _login(client, cast.other_town)
+    page_login(client, cast.other_town)
     assert client.get(f"/spot-checks/{sid}").status_code == 404
     assert client.get(f"/spot-checks/{sid}/draw.json").status_code == 404
     assert client.get(f"/spot-checks/{sid}/targets/{cast.boss_tenant}").status_code == 404
@@ -323,7 +311,7 @@ def test_pages_and_export(client: TestClient, drawn: dict[str, Any], cast: Cast)
 
 
 def test_refused_form_keeps_what_was_typed(client: TestClient, cast: Cast) -> None:
-    _login(client, cast.town)
+    page_login(client, cast.town)
     csrf = {"x-csrftoken": client.cookies["anwang_csrf"]}
     r = client.post(
         "/spot-checks",
@@ -365,7 +353,7 @@ def test_sector_officer_draws_and_reads_pages(client: TestClient, owner_url: str
         # The bureau of the same place reads the department's draw; the health department not.
         assert client.get(f"{API}/{sid}", headers=token(client, "bureau")).status_code == 200
         assert client.get(f"{API}/{sid}", headers=token(client, "health")).status_code == 404
-        _login(client, "edu")
+        page_login(client, "edu")
         page = client.get("/spot-checks")
         assert page.status_code == 200 and "教育局接口测试抽查" in page.text
         assert 'name="sector"' not in page.text  # a department draws its own sector only
@@ -390,7 +378,7 @@ def test_verdicts_on_unlisted_records_still_show(
             ),
             {"t": cast.boss_tenant, "s": drawn["id"], "u": cast.town2_id},
         )
-    _login(client, cast.town)
+    page_login(client, cast.town)
     r = client.get(f"/spot-checks/{drawn['id']}/targets/{cast.boss_tenant}")
     client.cookies.clear()
     assert r.status_code == 200

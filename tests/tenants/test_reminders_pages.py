@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from anwang.tenants.reminders import qr
+from tests.api import page_login
 from tests.tenants.factories import (
     committed,
     company,
@@ -34,17 +35,6 @@ def client(owner_url: str) -> Iterator[TestClient]:
 
     with TestClient(create_app()) as c:
         yield c
-
-
-def page_login(client: TestClient, username: str) -> None:
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 @pytest.fixture

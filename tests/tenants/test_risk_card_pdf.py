@@ -9,6 +9,7 @@ import pypdf
 from litestar.testing import TestClient
 from sqlalchemy import text
 
+from tests.api import page_login
 from tests.tenants.factories import (
     committed,
     company,
@@ -17,18 +18,6 @@ from tests.tenants.factories import (
     other_tenant,
     tenant_of,
 )
-
-
-def page_login(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": "anwang123", "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 def read(pdf: bytes) -> tuple[str, set[str], int]:

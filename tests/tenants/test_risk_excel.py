@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
+from tests.api import page_login
 from tests.tenants.factories import committed, company, make_risk_point, make_unit, tenant_of
 
 API = "/api/v1/risk-points"
@@ -319,18 +320,6 @@ def test_a_zip_that_is_not_a_workbook_and_a_huge_file_are_refused(
     assert r.status_code == 422 and "不是 Excel" in r.json()["detail"]
     r = upload(client, h, b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024 + 10), units["shop"])
     assert r.status_code == 422 and "超过 5 MB" in r.json()["detail"]
-
-
-def page_login(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": "anwang123", "next": ""},
-        headers={"x-csrftoken": client.cookies["anwang_csrf"]},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 def test_template_has_drop_downs_and_instructions(client: TestClient) -> None:
