@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -105,6 +106,22 @@ def app_db(app_url: str) -> Iterator[Connection]:
 
 def as_principal(conn: Connection, principal: Principal) -> None:
     apply_principal(conn, principal)
+
+
+@contextmanager
+def own_storage(url: str) -> Iterator[None]:
+    """Inside the block, uploads go to the storage at `url` (a test module's own folder);
+    the cached settings and storage are dropped on the way in and out."""
+    from anwang.platform.attachments.storage import get_storage
+    from anwang.platform.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANWANG_STORAGE_URL", url)
+        get_settings.cache_clear()
+        get_storage.cache_clear()
+        yield
+    get_settings.cache_clear()
+    get_storage.cache_clear()
 
 
 # --- browser tests: one live server per run on the test database, one headless Chromium,

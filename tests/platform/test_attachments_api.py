@@ -16,9 +16,8 @@ from litestar.testing import TestClient
 from PIL import Image
 
 from anwang.platform.attachments import service
-from anwang.platform.attachments.storage import get_storage
-from anwang.platform.settings import get_settings
 from tests.api import page_login, token
+from tests.conftest import own_storage
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, make_user, other_tenant, tenant_of
 
@@ -29,13 +28,8 @@ DOCUMENTS = "/api/v1/attachments/documents"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("api-files")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANWANG_STORAGE_URL", f"file://{root}")
-        get_settings.cache_clear()
-        get_storage.cache_clear()
+    with own_storage(f"file://{root}"):
         yield root
-    get_settings.cache_clear()
-    get_storage.cache_clear()
 
 
 @pytest.fixture(scope="module")

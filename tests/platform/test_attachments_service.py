@@ -20,8 +20,8 @@ from anwang.platform.attachments import images, service
 from anwang.platform.attachments.storage import get_storage
 from anwang.platform.errors import DomainError, Forbidden
 from anwang.platform.principal import Principal
-from anwang.platform.settings import get_settings
 from tests.aio import run_as
+from tests.conftest import own_storage
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, other_tenant, tenant_of, user_id
 
@@ -33,13 +33,8 @@ CHINA = timezone(timedelta(hours=8))
 def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Uploads of this module go to a directory of their own."""
     root = tmp_path_factory.mktemp("files")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANWANG_STORAGE_URL", str(root))
-        get_settings.cache_clear()
-        get_storage.cache_clear()
+    with own_storage(str(root)):
         yield root
-    get_settings.cache_clear()
-    get_storage.cache_clear()
 
 
 @pytest.fixture(scope="module")

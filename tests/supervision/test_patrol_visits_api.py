@@ -18,6 +18,7 @@ from sqlalchemy import text
 from anwang.platform.clock import today
 from anwang.supervision.patrol import planning
 from tests.api import page_login, token
+from tests.conftest import own_storage
 from tests.supervision.patrol_support import visit_files, visit_payload
 from tests.tenants.factories import committed
 
@@ -26,18 +27,10 @@ API = "/api/v1/patrol"
 
 @pytest.fixture(scope="module")
 def client(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from anwang.platform.attachments.storage import get_storage
-    from anwang.platform.settings import get_settings
     from anwang.platform.web.app import create_app
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANWANG_STORAGE_URL", str(tmp_path_factory.mktemp("patrol-files")))
-        get_settings.cache_clear()
-        get_storage.cache_clear()
-        with TestClient(create_app()) as c:
-            yield c
-    get_settings.cache_clear()
-    get_storage.cache_clear()
+    with own_storage(str(tmp_path_factory.mktemp("patrol-files"))), TestClient(create_app()) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")

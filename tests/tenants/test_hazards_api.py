@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from anwang.tenants.hazards import service
 from tests.api import token
+from tests.conftest import own_storage
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import (
     committed,
@@ -29,18 +30,10 @@ API = "/api/v1/hazards"
 
 @pytest.fixture(scope="module")
 def client(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from anwang.platform.attachments.storage import get_storage
-    from anwang.platform.settings import get_settings
     from anwang.platform.web.app import create_app
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANWANG_STORAGE_URL", str(tmp_path_factory.mktemp("hazard-files")))
-        get_settings.cache_clear()
-        get_storage.cache_clear()
-        with TestClient(create_app()) as c:
-            yield c
-    get_settings.cache_clear()
-    get_storage.cache_clear()
+    with own_storage(str(tmp_path_factory.mktemp("hazard-files"))), TestClient(create_app()) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from anwang.platform.attachments.storage import get_storage
-from anwang.platform.settings import get_settings
 from tests.api import token
+from tests.conftest import own_storage
 from tests.platform import attachment_samples as samples
 from tests.tenants.factories import committed, make_unit, other_tenant, tenant_of
 
@@ -19,16 +18,11 @@ from tests.tenants.factories import committed, make_unit, other_tenant, tenant_o
 @pytest.fixture(scope="module")
 def client(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root: Path = tmp_path_factory.mktemp("org-files")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANWANG_STORAGE_URL", f"file://{root}")
-        get_settings.cache_clear()
-        get_storage.cache_clear()
+    with own_storage(f"file://{root}"):
         from anwang.platform.web.app import create_app
 
         with TestClient(create_app()) as c:
             yield c
-    get_settings.cache_clear()
-    get_storage.cache_clear()
 
 
 @pytest.fixture(scope="module")
