@@ -12,3 +12,17 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def today() -> date:
     """Today's date in Beijing, whatever the server's own zone."""
     return datetime.now(UTC).astimezone(CHINA).date()
+
+
+def cn_date(d: date | None, missing: str = "—") -> str:
+    """A date as people read it: 2026年11月24日."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else missing
+
+
+def cn_time(at: datetime | None, missing: str = "—") -> str:
+    """A moment as people read it, in Beijing time whatever the server's zone:
+    2026年11月24日 14:05."""
+    if at is None:
+        return missing
+    t = at.astimezone(CHINA)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import get, post
@@ -17,6 +16,7 @@ from pydantic_core import ErrorDetails
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.audit import AuditEvent, history
+from anwang.platform.clock import cn_time
 from anwang.platform.errors import DomainError
 from anwang.platform.registry import service
 from anwang.platform.registry.schemas import EnterpriseCreate
@@ -24,7 +24,7 @@ from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import home_path, require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.labels import ENTERPRISE_FIELDS, Labels
-from anwang.platform.web.shells import CHINA, OFFICER, Req
+from anwang.platform.web.shells import OFFICER, Req
 
 # Every government user and sector principals may open a record; RLS decides which ones.
 RECORD_READERS = require("gov", "sector")
@@ -191,14 +191,6 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def china_time(at: datetime | None) -> str:
-    """2026年11月23日 14:05, in Beijing time whatever the server's zone."""
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
-
-
 def _shown(name: str, value: Any, places: dict[int, str]) -> str:
     if value is None or value == "":
         return ""  # the page says （空）
@@ -245,9 +237,7 @@ async def _timeline(db: AsyncSession, enterprise_id: int) -> list[HistoryEntry]:
             who = "系统/初始化数据"
         else:
             who = users.get(e.actor_user_id) or UNSEEN_ACTORS.get(e.actor_role, "其他用户")
-        entries.append(
-            HistoryEntry(OPS.get(e.op, e.op), china_time(e.at), who, _changes(e, places))
-        )
+        entries.append(HistoryEntry(OPS.get(e.op, e.op), cn_time(e.at), who, _changes(e, places)))
     return entries
 
 
@@ -268,7 +258,7 @@ async def enterprise_detail(
             "nav": [("#profile", "企业概况"), ("#history", "变更记录")],
             "e": enterprise,
             "trail": await queries.place_trail(db, str(enterprise.jurisdiction_path)),
-            "registered_at": china_time(enterprise.created_at),
+            "registered_at": cn_time(enterprise.created_at),
             "timeline": await _timeline(db, enterprise_id),
             "created": created,
             "back": home_path(request.user),

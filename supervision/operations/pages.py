@@ -18,7 +18,7 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.clock import CHINA
+from anwang.platform.clock import CHINA, cn_time
 from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
@@ -52,14 +52,6 @@ BUTTONS: dict[str, str] = {
     "finish": "作业完毕，关闭作业票",
     "cancel": "取消作业",
 }
-
-
-def cn_time(at: datetime | None) -> str:
-    """2026年11月24日 14:05, in Beijing time."""
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
 def cn_span(start: datetime, end: datetime) -> str:

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
+from anwang.platform.clock import cn_date, cn_time
 from anwang.platform.errors import DomainError, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
@@ -37,7 +38,7 @@ from anwang.tenants import pages as tenant_pages
 from anwang.tenants import vocabulary as tenant_vocabulary
 from anwang.tenants.hazards import repository as hazards
 from anwang.tenants.hazards import states as hazard_states
-from anwang.tenants.hazards.pages import STATE_BADGES, cn_date, cn_time, timeline
+from anwang.tenants.hazards.pages import STATE_BADGES, timeline
 from anwang.tenants.hazards.service import days_overdue, is_overdue
 
 GOV = require("gov", "sector")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.clock import today
+from anwang.platform.clock import cn_date, today
 from anwang.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from anwang.platform.principal import Principal
 from anwang.supervision import vocabulary
@@ -53,10 +53,6 @@ ISSUER_LEVELS = ("city", "district", "town")
 AWAITING = frozenset({"issued", "returned"})
 STATUSES = vocabulary.ORDER_STATUSES
 ACTIONS = vocabulary.ORDER_ACTIONS
-
-
-def cn_date(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
 
 
 def is_overdue(o: SupervisionOrder, on: date | None = None) -> bool:

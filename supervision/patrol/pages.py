@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy import RowMapping
 
 from anwang.platform.attachments import service as attachments
-from anwang.platform.clock import today
+from anwang.platform.clock import cn_date, cn_time, today
 from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.principal import Principal
 from anwang.platform.registry.sectors import SECTORS
@@ -40,7 +40,6 @@ from anwang.supervision.patrol.controllers import routes as api_routes
 from anwang.supervision.patrol.planning import DEFAULT_MONTHS, DUE_SOON_DAYS
 from anwang.supervision.patrol.schemas import RuleSet
 from anwang.supervision.vocabulary import PATROL_KINDS
-from anwang.tenants.hazards.pages import cn_date, cn_time
 from anwang.tenants.vocabulary import HAZARD_STATES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"

@@ -5,7 +5,6 @@ down to the grid and its enterprises, and the enterprise search."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from litestar import get
@@ -13,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.clock import CHINA
+from anwang.platform.clock import cn_time
 from anwang.platform.principal import Principal
 from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import require
@@ -26,13 +25,7 @@ from anwang.tenants import vocabulary as TV
 
 # Government and sector users read one enterprise's figures (RLS decides which).
 FIGURE_READERS = require("gov", "sector")
-
-
-def china_time(at: datetime | None) -> str:
-    if at is None:
-        return "尚未生成"
-    at = at.astimezone(CHINA)
-    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+NOT_YET = "尚未生成"  # the figures have never been computed
 
 
 @dataclass(frozen=True)
@@ -90,7 +83,7 @@ async def bureau_data(
         "place": figures.place,
         "f": figures,
         "chart": trend_chart(figures.trend),
-        "refreshed": china_time(figures.refreshed_at),
+        "refreshed": cn_time(figures.refreshed_at, missing=NOT_YET),
         "trail": await repository.trail(db, p.scope or "", figures.place.path),
         "totals": {"enterprises": x.enterprises, "sites": x.sites, **x.statuses, **x.scales},
         "q": q,
@@ -159,7 +152,7 @@ async def enterprise_figures(request: Req, db: Db, enterprise_id: FromPath[int])
         f=figures,
         TV=TV,
         chart=trend_chart(months),
-        refreshed=china_time(state["refreshed_at"] if state else None),
+        refreshed=cn_time(state["refreshed_at"] if state else None, missing=NOT_YET),
     )
 
 

@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.clock import cn_date, cn_time
 from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.registry.sectors import SECTORS
 from anwang.platform.web.auth import require
@@ -38,7 +39,6 @@ from anwang.supervision.spot_checks.schemas import (
 )
 from anwang.supervision.vocabulary import SPOT_CHECK_STATUSES, SPOT_CHECK_VERDICTS
 from anwang.tenants import vocabulary as tenant_vocabulary
-from anwang.tenants.hazards.pages import cn_date, cn_time
 
 READERS = require("gov", "sector")
 HOME = "/spot-checks"

@@ -7,7 +7,7 @@ come back with everything typed kept when refused."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,13 +18,14 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
+from anwang.platform.clock import cn_date, cn_time
 from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.forms import ActionForm, form_errors
 from anwang.platform.web.shell_queries import Page
-from anwang.platform.web.shells import CHINA, Req
+from anwang.platform.web.shells import Req
 from anwang.tenants import pages, vocabulary
 from anwang.tenants.hazards import repository, service, states
 from anwang.tenants.hazards.models import Hazard, HazardEvent
@@ -100,19 +101,6 @@ ACTION_FIELDS = (
     "new_deadline",
     "note",
 )
-
-
-def cn_date(d: date | None) -> str:
-    """2026年11月24日."""
-    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
-
-
-def cn_time(at: datetime | None) -> str:
-    """2026年11月24日 14:05, in Beijing time."""
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
 def _iso_date(value: str | None) -> str:
