@@ -36,7 +36,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from anwang.platform.db import to_sqlalchemy_url
-from bench.rls_overhead import DEFAULT_URL, bench_database
+from bench.rls_overhead import bench_arguments, bench_database
 from bench.rls_overhead import machine as machine_lines
 
 TITLES = ("车间地面油污未清理", "灭火器压力不足", "配电箱门未关闭", "安全通道堆放杂物",
@@ -275,10 +275,7 @@ def pgbench(url: str, clients: int, seconds: int) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="taicang", choices=("small", "taicang", "suzhou"))
-    parser.add_argument("--url", default=os.environ.get("ANWANG_BENCH_URL", DEFAULT_URL),
-                        help="a URL on the server whose user may create databases (the owner)")  # fmt: skip
+    parser = bench_arguments(__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)

@@ -88,6 +88,15 @@ def p95(xs: list[float]) -> float:
     return sorted(xs)[math.ceil(0.95 * len(xs)) - 1]
 
 
+def bench_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options every bench takes: the scale of the demo city and the database server."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--scale", default="taicang", choices=("small", "taicang", "suzhou"))
+    parser.add_argument("--url", default=os.environ.get("ANWANG_BENCH_URL", DEFAULT_URL),
+                        help="a URL on the server whose user may create databases (the owner)")  # fmt: skip
+    return parser
+
+
 def bench_database(server_url: str, scale: str, fresh: bool) -> str:
     """The URL of anwang_bench_<scale>, created, migrated and seeded unless already so."""
     name = f"anwang_bench_{scale}"
@@ -247,10 +256,7 @@ def report(results: list[Result], scope_list: list[Scope], command: str, info: l
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="taicang", choices=("small", "taicang", "suzhou"))
-    parser.add_argument("--url", default=os.environ.get("ANWANG_BENCH_URL", DEFAULT_URL),
-                        help="a URL on the server whose user may create databases (the owner)")  # fmt: skip
+    parser = bench_arguments(__doc__)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--fresh", action="store_true", help="drop and re-seed the bench database")

@@ -12,9 +12,7 @@ The figures are rebuilt and committed; the refresh runs on changes that are roll
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import re
 import tempfile
 import time
@@ -38,7 +36,7 @@ from anwang.supervision.rollups import service
 from anwang.supervision.rollups.pages import bureau_data
 from anwang.supervision.rollups.refresh import rebuild_all, refresh_dirty
 from bench.hazard_api import free_port, start_server, stop_server
-from bench.rls_overhead import DEFAULT_URL, bench_database, machine
+from bench.rls_overhead import bench_arguments, bench_database, machine
 
 PASSWORD = "anwang123"
 
@@ -223,10 +221,7 @@ def refresh_runs(app: Engine, owner: Engine, hazards: int, rounds: int) -> list[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="taicang", choices=("small", "taicang", "suzhou"))
-    parser.add_argument("--url", default=os.environ.get("ANWANG_BENCH_URL", DEFAULT_URL),
-                        help="a URL on the server whose user may create databases (the owner)")  # fmt: skip
+    parser = bench_arguments(__doc__)
     parser.add_argument("--runs", type=int, default=200, help="page-data and HTTP runs")
     parser.add_argument("--changes", type=int, default=50,
                         help="enterprises changed per refresh run")  # fmt: skip

@@ -14,8 +14,6 @@ ones only when the day starts such a period.
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,7 +24,7 @@ from sqlalchemy.engine import make_url
 from anwang.platform.db import principal_session, to_sqlalchemy_url
 from anwang.platform.principal import SYSTEM
 from anwang.tenants.checks.generation import generate_due_tasks
-from bench.rls_overhead import DEFAULT_URL, bench_database, machine
+from bench.rls_overhead import bench_arguments, bench_database, machine
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # Period starts within one day: midnight (every frequency), and the shift starts of 2, 3 and 4
@@ -46,10 +44,7 @@ def run_day(engine: object, day: date) -> list[tuple[str, int, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="taicang", choices=("small", "taicang", "suzhou"))
-    parser.add_argument("--url", default=os.environ.get("ANWANG_BENCH_URL", DEFAULT_URL),
-                        help="a URL on the server whose user may create databases (the owner)")  # fmt: skip
+    parser = bench_arguments(__doc__)
     parser.add_argument("--day", type=date.fromisoformat, default=None,
                         help="the day to generate (default: the day after tomorrow, Beijing"
                              " time; the day before it is generated first)")  # fmt: skip
