@@ -155,6 +155,9 @@ ALARM_KINDS: dict[str, str] = {
     "end_of_life": "设备使用年限",
     "hazard_overdue": "隐患整改逾期",
     "task_overdue": "排查任务逾期",
+    # supervision orders addressed to the enterprise (raised by the supervision domain's job)
+    "order_received": "收到督办",
+    "order_overdue": "督办逾期",
 }
 ALARM_SEVERITIES: dict[str, str] = {"alarm": "报警", "reminder": "提醒"}
 EQUIPMENT_STATUSES: dict[str, str] = {"in_use": "在用", "stopped": "停用", "scrapped": "报废"}

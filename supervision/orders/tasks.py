@@ -98,3 +98,78 @@ def escalate_overdue(session: Session, on: str | None = None) -> dict[str, int]:
         "orders overdue %s: escalated %d (%d levels)", today, result.escalated, result.levels
     )
     return {"escalated": result.escalated, "levels": result.levels}
+
+
+# --- the enterprise's own alarms about orders addressed to it ------------------------------
+# An order addressed to an enterprise (not to a place) shows on the boss's home among the
+# alarms 提醒报警: a reminder while it waits for the enterprise's answer, an alarm once it is
+# past its deadline and not closed. They sit at the company's root unit. One row per order and
+# kind (the alarm's unique key), so a run raises nothing twice and an alarm the enterprise has
+# marked as seen stays seen; the pass resolves what the order's state no longer asks for.
+_RAISE_ENTERPRISE_ALARMS = text("""
+with wanted as (
+  select o.tenant_id, o.id, o.deadline, o.title,
+         case when o.deadline < cast(:today as date) then 'order_overdue' else 'order_received' end
+           as kind,
+         extract(year from o.deadline)::int || '年' || extract(month from o.deadline)::int
+           || '月' || extract(day from o.deadline)::int || '日' as due_text
+  from supervision_order o
+  where o.tenant_id is not null and o.target_jurisdiction_id is null
+    -- waiting for the enterprise's answer, or answered but past the deadline and not closed
+    and (o.status in ('issued', 'returned')
+         or (o.status = 'responded' and o.deadline < cast(:today as date)))
+), raised as (
+  insert into alarm as a (tenant_id, kind, severity, subject_table, subject_id, org_unit_id,
+                          escalation_level, message, due_on)
+  select w.tenant_id, w.kind,
+         case when w.kind = 'order_overdue' then 'alarm' else 'reminder' end,
+         'supervision_order', w.id,
+         (select r.id from org_unit r where r.tenant_id = w.tenant_id and r.parent_id is null
+          order by r.id limit 1),
+         0,
+         case when w.kind = 'order_overdue'
+              then '督办事项逾期未办结：' || w.title || '（办理期限' || w.due_text || '）'
+              else '收到督办：' || w.title || '（办理期限' || w.due_text || '）'
+         end,
+         w.deadline
+  from wanted w
+  on conflict (tenant_id, subject_table, subject_id, kind, severity, escalation_level) do nothing
+  returning 1
+)
+select count(*) from raised
+""")
+
+_RESOLVE_ENTERPRISE_ALARMS = text("""
+update alarm a set resolved_at = now()
+from supervision_order o
+where a.resolved_at is null and a.subject_table = 'supervision_order' and o.id = a.subject_id
+  and o.tenant_id = a.tenant_id
+  and ((a.kind = 'order_received' and o.status in ('responded', 'closed'))
+       or (a.kind = 'order_overdue' and o.status = 'closed'))
+""")
+
+
+@dataclass(frozen=True)
+class EnterpriseAlarms:
+    raised: int  # reminders and alarms raised
+    resolved: int  # closed by the order's state
+
+
+def enterprise_alarms(conn: Session | Any, today: date) -> EnterpriseAlarms:
+    """Raise and resolve the enterprises' alarms about orders addressed to them, for the day
+    `today` (Beijing). `conn` runs as the system principal (or the owner)."""
+    resolved = conn.execute(_RESOLVE_ENTERPRISE_ALARMS).rowcount
+    raised = conn.execute(_RAISE_ENTERPRISE_ALARMS, {"today": today}).scalar_one()
+    return EnterpriseAlarms(int(raised), int(resolved or 0))
+
+
+# Every five minutes: an order issued to an enterprise reaches its boss's home within minutes.
+@tenant_actor(
+    "orders.enterprise_alarms", run_as=SYSTEM, periodic=cron("*/5 * * * *"), max_retries=0
+)
+def raise_enterprise_alarms(session: Session, on: str | None = None) -> dict[str, int]:
+    """The enterprises' reminders and alarms about the orders addressed to them."""
+    today = date.fromisoformat(on) if on else clock.today()
+    result = enterprise_alarms(session, today)
+    logger.info("order alarms %s: raised %d, resolved %d", today, result.raised, result.resolved)
+    return {"raised": result.raised, "resolved": result.resolved}

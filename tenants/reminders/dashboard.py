@@ -228,4 +228,5 @@ def alarm_link(row: RowMapping | dict[str, Any]) -> str:
         "hazard": f"/enterprise/hazards/{subject}",
         "inspection_task": "/enterprise/tasks",
         "risk_point": f"/enterprise/risks/{subject}",
+        "supervision_order": f"/enterprise/orders/{subject}",
     }.get(table, "/enterprise/reminders")
