@@ -24,7 +24,7 @@ from anwang.platform.seed.tenant_supervision import operation_counts
 
 DEMO_PASSWORD = "anwang123"
 # Raised whenever the seed makes different rows; bench/ rebuilds databases of older versions.
-DATA_VERSION = 4
+DATA_VERSION = 5
 BATCH = 2000  # rows per COPY: the audit triggers fire per statement, so progress stays live
 
 Progress = Callable[[str, int, int], None]

@@ -590,6 +590,11 @@ def _district_tasks(o: Orders, order: OrderFn, issuer: Callable[[int], Issuer],
                         requirement, {"deadline": deadline.isoformat()})  # fmt: skip
                 firms = rng.sample(active[town.path], min(len(active[town.path]),
                                                           rng.randint(2, 4)))  # fmt: skip
+                current = n == len(DISTRICT_TASKS) - 1
+                demo = next((e for e in active[town.path] if e.id == rows.demo_tenant), None)
+                if current and demo is not None and demo not in firms:
+                    # the demo enterprise has the current task waiting on its home page
+                    firms = [demo, *firms[1:]]
                 kids_done: list[datetime] = []
                 stuck = False
                 for k, firm in enumerate(firms):
@@ -608,6 +613,8 @@ def _district_tasks(o: Orders, order: OrderFn, issuer: Callable[[int], Issuer],
                     if late_one and k == 0 and town is district.children[0]:
                         answer_at = clock + timedelta(days=1)  # never answered: overdue
                         stuck = True
+                    if current and firm is demo:
+                        answer_at = clock + timedelta(days=1)  # not answered yet
                     answer = _answer_and_close(
                         o, cid, firm.jurisdiction_path, None, forwarded, child_deadline, clock,
                         rows.people[firm.id].safety, officer.user, rng, respond_at=answer_at,

@@ -780,6 +780,16 @@ def test_supervision_orders_and_their_timelines(small: tuple[str, SeedSummary]) 
         else:
             assert level == 0 and "escalate" not in [s[0] for s in steps], oid
     assert overdue >= 1
+    # the demo enterprise (boss) has the district's current task waiting for its answer
+    waiting = _rows(
+        url,
+        "select o.status from supervision_order o join tenant_membership m"
+        " on m.tenant_id = o.tenant_id join app_user u on u.id = m.user_id"
+        " where u.username = 'boss' and o.target_jurisdiction_id is null"
+        " and o.status = 'issued' and o.deadline >= %s",
+        TODAY,
+    )
+    assert waiting
     # listings: every open major hazard is listed at district level, one open listing each;
     # a closed listing was delisted when its hazard had closed
     listings = _rows(
