@@ -14,9 +14,14 @@ def today() -> date:
     return datetime.now(UTC).astimezone(CHINA).date()
 
 
-def cn_date(d: date | None, missing: str = "—") -> str:
-    """A date as people read it: 2026年11月24日."""
-    return f"{d.year}年{d.month}月{d.day}日" if d else missing
+def cn_date(d: date | datetime | None, missing: str = "—") -> str:
+    """A date as people read it: 2026年11月24日. A moment is dated in Beijing time (a naive
+    one is taken as it is)."""
+    if d is None:
+        return missing
+    if isinstance(d, datetime):
+        d = (d.astimezone(CHINA) if d.tzinfo is not None else d).date()
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def cn_time(at: datetime | None, missing: str = "—") -> str:

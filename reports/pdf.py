@@ -15,20 +15,14 @@ from typing import Any
 import jinja2
 import segno
 
-from anwang.platform.clock import CHINA
+from anwang.platform.clock import cn_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def chinese_date(value: date | datetime | None) -> str:
-    """2026年11月24日 (a datetime is shown in China time)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(CHINA)
-        value = value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    """2026年11月24日 (a datetime is shown in China time); blank when there is none."""
+    return cn_date(value, missing="")
 
 
 def qr_data_uri(text: str, *, scale: int = 4) -> str:

@@ -158,7 +158,7 @@ class EnterpriseAlarms:
 def enterprise_alarms(conn: Session | Any, today: date) -> EnterpriseAlarms:
     """Raise and resolve the enterprises' alarms about orders addressed to them, for the day
     `today` (Beijing). `conn` runs as the system principal (or the owner)."""
-    resolved = conn.execute(_RESOLVE_ENTERPRISE_ALARMS).rowcount
+    resolved = conn.execute(_RESOLVE_ENTERPRISE_ALARMS).rowcount  # type: ignore[union-attr]
     raised = conn.execute(_RAISE_ENTERPRISE_ALARMS, {"today": today}).scalar_one()
     return EnterpriseAlarms(int(raised), int(resolved or 0))
 

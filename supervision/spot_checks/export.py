@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import RowMapping
 
-from anwang.platform.clock import CHINA, today
+from anwang.platform.clock import cn_date, today
 from anwang.supervision.vocabulary import SPOT_CHECK_VERDICTS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,11 +38,7 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 
 
 def _day(d: date | datetime | None) -> str:
-    if d is None:
-        return ""
-    if isinstance(d, datetime):
-        d = d.astimezone(CHINA).date()
-    return f"{d.year}年{d.month}月{d.day}日"
+    return cn_date(d, missing="")
 
 
 def _values(r: RowMapping) -> list[Any]:

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.clock import cn_date, cn_time
 from anwang.platform.errors import Conflict, DomainError
 from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
@@ -213,20 +214,6 @@ class CheckController(Controller):
 
 
 # --- page helpers ---------------------------------------------------------------------------
-
-
-def cn_date(at: datetime | None) -> str:
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    return f"{t.year}年{t.month}月{t.day}日"
-
-
-def cn_time(at: datetime | None) -> str:
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
 def cn_due(task: TaskRead) -> str:

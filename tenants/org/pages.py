@@ -14,12 +14,13 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform.clock import cn_date
 from anwang.platform.errors import DomainError, NotFound
 from anwang.platform.identity.service import TENANT_ROLE_NAMES
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.labels import Labels
-from anwang.platform.web.shells import CHINA, Req
+from anwang.platform.web.shells import Req
 from anwang.tenants import pages
 from anwang.tenants.org import access, accounts, repository, service
 from anwang.tenants.org.schemas import (
@@ -50,13 +51,6 @@ DONE = {
     "document": "已上传责任文件",
     "document_deleted": "已删除责任文件",
 }
-
-
-def china_date(at: Any) -> str:
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    return f"{t.year}年{t.month}月{t.day}日"
 
 
 def _int(value: str, field: str, message: str) -> int:
@@ -194,7 +188,7 @@ async def _page(
         choices=[(n.unit.id, n.label, n.unit.kind) for n in nodes],
         forms=forms or {},
         done=DONE.get(done, ""),
-        date=china_date,
+        date=cn_date,
         **panel,
     )
     template.status_code = status

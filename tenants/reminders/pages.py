@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from anwang.platform.attachments import service as attachments
+from anwang.platform.clock import cn_date
 from anwang.platform.errors import DomainError, NotFound
 from anwang.platform.web import shell_queries
 from anwang.platform.web.auth import require
@@ -45,11 +46,6 @@ HOME = "/enterprise"
 REMINDERS = "/enterprise/reminders"
 HOME_ALARMS = 12  # the home page shows the most severe and newest; the rest are one click away
 TEMPLATES = Path(__file__).parent.parent / "templates"
-
-
-def cn_date(d: date | None) -> str:
-    """2026年11月24日."""
-    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
 
 
 def _render(

@@ -15,10 +15,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from anwang.platform import clock
+from anwang.platform.clock import cn_time
 from anwang.platform.errors import DomainError
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
-from anwang.platform.web.shells import CHINA, Req
+from anwang.platform.web.shells import Req
 from anwang.reports.pdf import qr_data_uri
 from anwang.tenants import vocabulary as V
 from anwang.tenants.org import access
@@ -35,11 +37,7 @@ OTHER_CRITERION = "__other__"
 
 def cn_date(at: datetime | None, with_time: bool = False) -> str:
     """2026年11月24日 (14:05), in China time."""
-    if at is None:
-        return "—"
-    t = at.astimezone(CHINA)
-    day = f"{t.year}年{t.month}月{t.day}日"
-    return f"{day} {t:%H:%M}" if with_time else day
+    return cn_time(at) if with_time else clock.cn_date(at)
 
 
 # --- forms as typed ---------------------------------------------------------------------
