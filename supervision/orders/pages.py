@@ -39,7 +39,7 @@ from anwang.tenants import vocabulary as tenant_vocabulary
 from anwang.tenants.hazards import repository as hazards
 from anwang.tenants.hazards import states as hazard_states
 from anwang.tenants.hazards.pages import STATE_BADGES, timeline
-from anwang.tenants.hazards.service import days_overdue, is_overdue
+from anwang.tenants.hazards.service import FIVE_FIELDS, days_overdue, is_overdue
 
 GOV = require("gov", "sector")
 ENTERPRISE = require("enterprise")
@@ -596,6 +596,7 @@ async def gov_hazard(
         can_list=h.tier == "major" and h.state not in ("closed", "rejected") and listing is None,
         TIERS=tenant_vocabulary.HAZARD_TIERS,
         SOURCES=tenant_vocabulary.HAZARD_SOURCES,
+        FIVE=FIVE_FIELDS,
         **_common(),
     )
 

@@ -5,6 +5,7 @@ with 400, 403, 404 and 409; the pages render for each kind of user."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -288,6 +289,18 @@ def test_pages_render(client: TestClient, owner_url: str, c: City) -> None:
         assert r.status_code == 200, (url, r.text[:500])
         assert needle in r.text, url
     assert client.get(f"/orders/hazards/{c.other_tenant}/{h}").status_code == 404
+    # the government view of a major hazard shows its five implementations 五落实
+    with committed(owner_url) as conn:
+        conn.execute(
+            text("update hazard set five_implementations = :f where tenant_id = :t and id = :h"),
+            {
+                "f": json.dumps({"funds": "专项资金五万元", "measures": "更换吊钩"}),
+                "t": c.tenant,
+                "h": h,
+            },
+        )
+    page = client.get(f"/orders/hazards/{c.tenant}/{h}").text
+    assert "资金落实" in page and "专项资金五万元" in page and "时限落实" in page
     page_login(client, "safety")
     for url, needle in (
         ("/enterprise/orders", o["title"]),
