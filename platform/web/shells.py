@@ -4,7 +4,6 @@ they load. Every query runs as the caller, so row-level security decides what is
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, get
@@ -12,8 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.clock import CHINA
-from anwang.platform.errors import NotFound
+from anwang.platform.clock import CHINA  # noqa: F401  (tenants.checks imports it from here)
 from anwang.platform.principal import Principal
 from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import home_path, require
@@ -25,14 +23,12 @@ PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000)]
 Text = Annotated[str, QueryParameter(max_length=100)]
 Req = Request[Principal, Any, Any]
 LTREE_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-WALL_MAX_BARS = 16
 
 # Who may open which shell.
 GRID_INSPECTOR = require("gov", roles=("grid_inspector",))
 OFFICER = require("gov", roles=("officer",))
 ENFORCEMENT_OFFICER = require("gov", roles=("enforcement_officer",))
 SECTOR = require("sector")
-COMMAND_CENTRE = require("gov", roles=("command_centre",))
 
 Nav = list[tuple[str, str]]
 
@@ -96,47 +92,12 @@ async def enforcement_parties(
     return _render("_parties.html", request, q=q, found=await _parties(db, q))
 
 
-# --- command centre --------------------------------------------------------------------------
-
-
-async def _command_context(db: AsyncSession, p: Principal) -> dict[str, Any]:
-    scope = p.scope or ""
-    place = await queries.jurisdiction_by_path(db, scope)
-    if place is None:
-        raise NotFound("指挥中心所属辖区不存在")
-    levels = await queries.level_counts(db, scope)
-    # One bar per town while they fit on the wall; a whole city shows its districts instead.
-    if 0 < levels.get("town", 0) <= WALL_MAX_BARS:
-        areas = await queries.level_area_counts(db, scope, "town")
-    else:
-        areas = await queries.child_counts(db, place, scope)
-    return {
-        "place": place,
-        "totals": await queries.totals(db),
-        "levels": levels,
-        "areas": areas,
-        "area_max": max([a["enterprises"] for a in areas] or [0]),
-        "by_type": [r for r in await queries.site_type_counts(db) if r["site_type"]],
-        "now": datetime.now(CHINA),
-    }
-
-
-@get("/command", guards=[COMMAND_CENTRE], include_in_schema=False)
-async def command_home(request: Req, db: Db) -> Template:
-    """The wall screen of the command centre 指挥中心大屏."""
-    return _render("command.html", request, **await _command_context(db, request.user))
-
-
-@get("/command/panel", guards=[COMMAND_CENTRE], include_in_schema=False)
-async def command_panel(request: Req, db: Db) -> Template:
-    """The wall screen's numbers, re-fetched every minute by htmx."""
-    return _render("_command_panel.html", request, **await _command_context(db, request.user))
+# The command-centre wall screen (`/command`) is served by the supervision domain:
+# anwang.supervision.command.pages.
 
 
 shell_routes = [
     home,
     enforcement_home,
     enforcement_parties,
-    command_home,
-    command_panel,
 ]
