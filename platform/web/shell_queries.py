@@ -125,54 +125,6 @@ def _under(under: str | None, alias: str = "e") -> str:
     return f" and {alias}.jurisdiction_path <@ cast(:under as ltree)" if under else ""
 
 
-_AREA_COUNTS = """
-with counts as (
-  select subpath(e.jurisdiction_path, 0, :depth) as area,
-         count(*) filter (where e.kind = 'enterprise') as enterprises,
-         count(*) filter (where e.kind = 'public_site') as sites
-  from enterprise e
-  where nlevel(e.jurisdiction_path) >= :depth {under}
-  group by 1)
-select j.name, j.level, j.path::text as path,
-       coalesce(c.enterprises, 0) as enterprises, coalesce(c.sites, 0) as sites
-from jurisdiction j left join counts c on c.area = j.path
-where {areas}
-order by j.code
-"""
-
-
-async def child_counts(db: AsyncSession, parent: RowMapping, scope_path: str) -> list[RowMapping]:
-    """Enterprises and public sites under each child jurisdiction of `parent`."""
-    under = parent["path"] if parent["path"] != scope_path else None
-    return await _rows(
-        db,
-        _AREA_COUNTS.format(under=_under(under), areas="j.parent_id = :id"),
-        depth=parent["path"].count(".") + 2,
-        id=parent["id"],
-        under=under,
-    )
-
-
-async def level_area_counts(db: AsyncSession, scope: str, level: str) -> list[RowMapping]:
-    """Enterprises and public sites under each jurisdiction of `level` inside `scope`."""
-    first = await _one(
-        db,
-        "select nlevel(path) as depth from jurisdiction"
-        " where level = :level and path <@ cast(:s as ltree) limit 1",
-        level=level,
-        s=scope,
-    )
-    if first is None:
-        return []
-    return await _rows(
-        db,
-        _AREA_COUNTS.format(under="", areas="j.level = :level and j.path <@ cast(:s as ltree)"),
-        depth=first["depth"],
-        level=level,
-        s=scope,
-    )
-
-
 async def totals(db: AsyncSession, under: str | None = None) -> RowMapping:
     """Enterprise and public-site totals and enterprises by status and scale."""
     row = await _one(

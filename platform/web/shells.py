@@ -11,7 +11,6 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.clock import CHINA  # noqa: F401  (tenants.checks imports it from here)
 from anwang.platform.principal import Principal
 from anwang.platform.web import shell_queries as queries
 from anwang.platform.web.auth import home_path, require

@@ -14,12 +14,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from anwang.platform.clock import cn_date, cn_time
+from anwang.platform.clock import CHINA, cn_date, cn_time
 from anwang.platform.errors import Conflict, DomainError
 from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
-from anwang.platform.web.shells import CHINA, Req
+from anwang.platform.web.shells import Req
 from anwang.tenants.checks import repository, service
 from anwang.tenants.checks.models import Checklist, ChecklistItem
 from anwang.tenants.checks.schemas import (
