@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated, Any, ClassVar
 
 from litestar import get, post
 from litestar.enums import RequestEncodingType
@@ -23,6 +22,7 @@ from anwang.platform.errors import DomainError, InvalidInput
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.forms import form_errors
+from anwang.platform.web.listing import ListAddress
 from anwang.platform.web.shell_queries import Page
 from anwang.platform.web.shells import Req
 from anwang.supervision import pages as gov_pages
@@ -505,14 +505,13 @@ class LiveRow:
 
 
 @dataclass(frozen=True)
-class SearchQuery:
+class SearchQuery(ListAddress):
+    """The search of past permits, as given in the address."""
+
+    PATH: ClassVar[str] = LIVE
     on: str = ""
     kind: str = ""
     q: str = ""
-
-    def page_url(self) -> str:
-        query = urlencode({k: v for k, v in asdict(self).items() if v})
-        return f"{LIVE}?{query}&" if query else f"{LIVE}?"
 
 
 @get(LIVE, guards=[SUPERVISORS], include_in_schema=False)

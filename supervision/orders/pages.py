@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated, Any, ClassVar
 
 from litestar import get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -27,6 +26,7 @@ from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.forms import ActionForm, form_errors
+from anwang.platform.web.listing import ListAddress
 from anwang.platform.web.shell_queries import Page, display_names
 from anwang.platform.web.shells import Req
 from anwang.supervision import pages as gov_pages
@@ -127,22 +127,14 @@ async def _targets(db: AsyncSession, scope: str) -> list[Place]:
 
 
 @dataclass(frozen=True)
-class ListQuery:
+class ListQuery(ListAddress):
     """The list's filters as given in the address (text, so the form shows them back)."""
 
+    PATH: ClassVar[str] = LIST
     box: str = "received"
     status: str = ""
     overdue: str = ""
     kind: str = ""
-
-    def url(self, **changes: str) -> str:
-        values = {**self.__dict__, **changes}
-        query = urlencode({k: v for k, v in values.items() if v})
-        return f"{LIST}?{query}" if query else LIST
-
-    def page_url(self) -> str:
-        base = self.url()
-        return base + ("&" if "?" in base else "?")
 
 
 @get(LIST, guards=[GOV], include_in_schema=False)

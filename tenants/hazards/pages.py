@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated, Any, ClassVar
 
 from litestar import get, post
 from litestar.datastructures import FormMultiDict, UploadFile
@@ -24,6 +23,7 @@ from anwang.platform.principal import Principal
 from anwang.platform.web.auth import require
 from anwang.platform.web.deps import Db
 from anwang.platform.web.forms import ActionForm, form_errors
+from anwang.platform.web.listing import ListAddress
 from anwang.platform.web.shell_queries import Page
 from anwang.platform.web.shells import Req
 from anwang.tenants import pages, vocabulary
@@ -114,9 +114,10 @@ def _iso_date(value: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class ListQuery:
+class ListQuery(ListAddress):
     """The list's filters as given in the address (text, so the form shows them back)."""
 
+    PATH: ClassVar[str] = LIST
     state: str = ""
     tier: str = ""
     source: str = ""
@@ -124,16 +125,6 @@ class ListQuery:
     unit: str = ""
     mine: str = ""
     q: str = ""
-
-    def url(self, **changes: str) -> str:
-        values = {**self.__dict__, **changes}
-        query = urlencode({k: v for k, v in values.items() if v})
-        return f"{LIST}?{query}" if query else LIST
-
-    def page_url(self) -> str:
-        """The list's address ready for `page=N` (the pager macro's convention)."""
-        base = self.url()
-        return base + ("&" if "?" in base else "?")
 
 
 def _clean_query(
