@@ -38,7 +38,7 @@ from anwang.tenants import pages as tenant_pages
 from anwang.tenants import vocabulary as tenant_vocabulary
 from anwang.tenants.hazards import repository as hazards
 from anwang.tenants.hazards import states as hazard_states
-from anwang.tenants.hazards.pages import STATE_BADGES, timeline
+from anwang.tenants.hazards.pages import STATE_BADGES, TimelineEntry, timeline
 from anwang.tenants.hazards.service import FIVE_FIELDS, days_overdue, is_overdue
 
 GOV = require("gov", "sector")
@@ -361,17 +361,6 @@ async def issue_submit(request: Req, db: Db) -> Redirect | Template:
 # --- one order ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    at: str
-    who: str
-    action: str
-    change: str
-    lines: list[str]
-    note: str
-    status: str
-
-
 def _who(e: Any, o: OrderDetail, names: dict[int, str]) -> str:
     if e.actor_user_id is None:
         return "系统"
@@ -381,7 +370,7 @@ def _who(e: Any, o: OrderDetail, names: dict[int, str]) -> str:
     return o.target_name if e.action in ("respond", "forward") else o.issuer_name
 
 
-async def entries(db: AsyncSession, o: OrderDetail) -> list[Entry]:
+async def entries(db: AsyncSession, o: OrderDetail) -> list[TimelineEntry]:
     ids = sorted({e.actor_user_id for e in o.events if e.actor_user_id is not None})
     names = await display_names(db, ids)
     out = []
@@ -400,7 +389,7 @@ async def entries(db: AsyncSession, o: OrderDetail) -> list[Entry]:
             before = vocabulary.ORDER_STATUSES.get(e.from_status, e.from_status)
             change = f"{before} → {vocabulary.ORDER_STATUSES.get(e.to_status, e.to_status)}"
         out.append(
-            Entry(
+            TimelineEntry(
                 cn_time(e.at),
                 _who(e, o, names),
                 e.action_name,

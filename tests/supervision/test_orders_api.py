@@ -104,6 +104,11 @@ def test_issued_answered_and_closed(client: TestClient, c: City) -> None:
     assert done["events"][1]["action_name"] == "答复"
     events = client.get(f"/api/v1/orders/{o['id']}/events", headers=boss).json()
     assert [e["action"] for e in events] == ["issue", "respond", "close"]
+    # the page's timeline: one step per event, each badged by the status it led to
+    page_login(client, "town")
+    timeline = client.get(f"/orders/{o['id']}").text.split('class="timeline od-timeline"')[1]
+    badges = re.findall(r'<span class="badge (\w+)">', timeline.split("</ol>")[0])
+    assert badges == ["info", "suspended", "active"]
 
 
 def test_visible_up_the_chain_and_not_beside_it(
